@@ -45,6 +45,7 @@ MODULE_CHAPTER: dict[str, int] = {
     "nnlib.optim.optimizer": 2,
     "nnlib.optim.sgd": 2,
     "nnlib.interop": 2,
+    "nnlib.graph_view": 2,
     # Chapter 3: activation functions and initialisation
     "nnlib.activation_functions": 3,
     "nnlib.nn.activation_modules": 3,
