@@ -1,0 +1,24 @@
+"""Data sets: toy problems made on the fly and real data sets loaded from disk.
+
+A facade: every name is defined in the module of the chapter that introduces it
+(see :mod:`nnlib.curriculum`).
+"""
+
+from nnlib.datasets.digits import load_digits
+from nnlib.datasets.idx import read_idx, write_idx
+from nnlib.datasets.mnist import FASHION_CLASSES, load_fashion_mnist, load_mnist
+from nnlib.datasets.toy import make_blobs, make_circles, make_moons, make_spirals, make_xor
+
+__all__ = [
+    "FASHION_CLASSES",
+    "load_digits",
+    "load_fashion_mnist",
+    "load_mnist",
+    "make_blobs",
+    "make_circles",
+    "make_moons",
+    "make_spirals",
+    "make_xor",
+    "read_idx",
+    "write_idx",
+]
