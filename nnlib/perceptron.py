@@ -153,7 +153,7 @@ class Perceptron:
         PerceptronConvergenceWarning
             If an epoch without mistakes is not reached within ``max_epochs``.
         """
-        X, y = _check_X(X), _check_labels(y)
+        X, y = _check_X(X, "Perceptron.fit"), _check_labels(y, "Perceptron.fit")
         _check_same_length(X, y)
         targets = 2 * y - 1
         rng = np.random.default_rng(self.seed)
@@ -194,7 +194,7 @@ class Perceptron:
     def decision_function(self, X: np.ndarray) -> np.ndarray:
         """Scores ``X @ weight_ + bias_``, shape ``(n_samples,)``; positive means class 1."""
         self._check_fitted()
-        X = _check_X(X)
+        X = _check_X(X, "Perceptron")
         if X.shape[1] != len(self.weight_):
             raise ValueError(
                 f"Perceptron: X has {X.shape[1]} features, but the perceptron was fitted "
@@ -208,7 +208,7 @@ class Perceptron:
 
     def score(self, X: np.ndarray, y: np.ndarray) -> float:
         """Accuracy: the fraction of samples of ``X`` whose label ``y`` is predicted."""
-        X, y = _check_X(X), _check_labels(y)
+        X, y = _check_X(X, "Perceptron.score"), _check_labels(y, "Perceptron.score")
         _check_same_length(X, y)
         return float(np.mean(self.predict(X) == y))
 
@@ -258,7 +258,7 @@ def mistake_bound(
     bound : float
         ``(R / gamma) ** 2``.
     """
-    X, y = _check_X(X), _check_labels(y)
+    X, y = _check_X(X, "mistake_bound"), _check_labels(y, "mistake_bound")
     _check_same_length(X, y)
     weight = np.asarray(weight, dtype=np.float64)
     if weight.shape != (X.shape[1],):
@@ -283,26 +283,28 @@ def mistake_bound(
 # --- input checks -----------------------------------------------------------------------------
 
 
-def _check_X(X) -> np.ndarray:
+def _check_X(X, where: str) -> np.ndarray:
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2:
         raise ValueError(
-            f"X must be a 2-D array of shape (n_samples, n_features); got shape {X.shape}"
+            f"{where}: X must be a 2-D array of shape (n_samples, n_features); got shape {X.shape}"
         )
     if len(X) == 0:
-        raise ValueError(f"X has no samples (shape {X.shape})")
+        raise ValueError(f"{where}: X has no samples (shape {X.shape})")
     if not np.all(np.isfinite(X)):
-        raise ValueError("X contains NaN or infinite values")
+        raise ValueError(f"{where}: X contains NaN or infinite values")
     return X
 
 
-def _check_labels(y) -> np.ndarray:
+def _check_labels(y, where: str) -> np.ndarray:
     y = np.asarray(y)
     if y.ndim != 1:
-        raise ValueError(f"y must be a 1-D array of shape (n_samples,); got shape {y.shape}")
+        raise ValueError(
+            f"{where}: y must be a 1-D array of shape (n_samples,); got shape {y.shape}"
+        )
     valid = np.isin(y, (0, 1))
     if not np.all(valid):
-        raise ValueError(f"labels must be 0 or 1; found {np.unique(y[~valid]).tolist()}")
+        raise ValueError(f"{where}: labels must be 0 or 1; found {np.unique(y[~valid]).tolist()}")
     return y.astype(np.int64)
 
 
