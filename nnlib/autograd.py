@@ -425,8 +425,13 @@ def _accumulate_into_leaf(leaf: Tensor, grad: Any, handed: set[int]) -> None:
         leaf.grad = _tensor_from_array(grad)
     else:
         target = leaf.grad.data
-        if target.base is not None or not target.flags.writeable:
-            leaf.grad.data = target + grad
+        if (
+            id(target) in handed
+            or (target.base is not None and id(target.base) in handed)
+            or not target.flags.writeable
+        ):
+            # Handed out during this pass: a node still waiting may read the same memory.
+            leaf.grad.data = (target + grad).astype(dtype, copy=False)
         else:
             xp.add(target, grad, out=target, casting="unsafe")
 

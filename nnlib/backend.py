@@ -38,11 +38,9 @@ class Device(str):
         return int(number) if number else None
 
     def __repr__(self) -> str:
-        return (
-            f"device(type={self.type!r})"
-            if self.index is None
-            else (f"device(type={self.type!r}, index={self.index})")
-        )
+        if self.index is None:
+            return f"device(type={self.type!r})"
+        return f"device(type={self.type!r}, index={self.index})"
 
 
 CPU = Device("cpu")

@@ -106,10 +106,6 @@ def _infer_array(data: Any, dtype: np.dtype | None) -> np.ndarray:
         return array.astype(int64, copy=False)
     if kind == "b":
         return array
-    if array.dtype == object and array.size == 0:
-        return array.astype(default_float_dtype)
-    if array.size == 0:
-        return array.astype(default_float_dtype)
     raise TypeError(
         f"tensor(): cannot make a tensor from data of type {type(data).__name__} "
         f"(NumPy read it as dtype {array.dtype}); pass numbers, nested lists or an array"
