@@ -29,15 +29,22 @@ import os
 import signal
 import sys
 import threading
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import TqdmWarning
 
 from nnlib.autograd import no_grad
 from nnlib.nn.module import Module
 from nnlib.tensor import Tensor
+
+with warnings.catch_warnings():
+    # Inside Jupyter without ipywidgets, tqdm.auto warns at import and falls back to the plain
+    # text bar, which is all we need; keep that warning out of every notebook's output.
+    warnings.simplefilter("ignore", TqdmWarning)
+    from tqdm.auto import tqdm
 
 __all__ = ["History", "accuracy", "evaluate", "fit"]
 
