@@ -74,6 +74,9 @@ def execute(
     path = Path(path).resolve()
     output = Path(output).resolve() if output else path
     os.environ.setdefault("TQDM_DISABLE", "1")
+    # the same single BLAS thread as the test suite (conftest.py), so outputs agree exactly
+    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(variable, "1")
     # figures must render inline (as PNG outputs), whatever backend the caller uses
     os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     try:
