@@ -3,8 +3,9 @@
     python tools/make_api_reference.py          # rewrite the page
     python tools/make_api_reference.py --check  # exit 1 if the page is out of date
 
-Facades (package ``__init__`` files, ``nnlib.nn.functional``) only re-export, so they are left out;
-every other module appears under the chapter that introduces it (``nnlib.curriculum``).
+Facades (package ``__init__`` files, ``nnlib.nn.functional``) only re-export and private modules
+(``_util``) hold helpers, so both are left out; every other module appears under the chapter that
+introduces it (``nnlib.curriculum``).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def documented_modules() -> dict[int, list[str]]:
         if parts[-1] == "__init__":
             parts = parts[:-1]
         module = ".".join(parts)
-        if module not in FACADES:
+        if module not in FACADES and not any(part.startswith("_") for part in parts):
             by_chapter.setdefault(chapter_of(module), []).append(module)
     return dict(sorted(by_chapter.items()))
 
