@@ -574,7 +574,7 @@ def tanh(input: Tensor) -> Tensor:
 
 
 def sigmoid(input: Tensor) -> Tensor:
-    """Elementwise logistic function 1 / (1 + e**-x), stable for large |x|."""
+    """Elementwise logistic function ``1 / (1 + e**-x)``, stable for large ``|x|``."""
     return Sigmoid.apply(input)
 
 
