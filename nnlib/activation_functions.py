@@ -25,6 +25,7 @@ from typing import Any
 
 from nnlib.autograd import Function, is_grad_enabled
 from nnlib.backend import array_module
+from nnlib.ops.elementwise import stable_sigmoid
 from nnlib.tensor import Tensor
 
 __all__ = ["elu", "erf", "erfc", "gelu", "leaky_relu", "silu", "softplus"]
@@ -135,13 +136,6 @@ def _erfc_array(x: Any) -> Any:
     return xp.where(x < 0, 2.0 - tail, tail)
 
 
-def _sigmoid_array(x: Any) -> Any:
-    """``1 / (1 + exp(-x))`` without overflow: ``exp`` only ever sees ``-|x|``."""
-    xp = array_module(x)
-    e = xp.exp(-xp.abs(x))
-    return xp.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
 # ---------------------------------------------------------------------------------------------
 # Functions (forward and backward on arrays)
 # ---------------------------------------------------------------------------------------------
@@ -243,7 +237,7 @@ class _GELUTanh(Function):
         xp = array_module(x)
         # Beyond |x| = 50 the gate is exactly 0 or 1; clipping keeps x**3 finite.
         clipped = xp.clip(x, -50.0, 50.0)
-        gate = _sigmoid_array(2.0 * _SQRT_2_OVER_PI * (clipped + _GELU_TANH_CUBIC * clipped**3))
+        gate = stable_sigmoid(2.0 * _SQRT_2_OVER_PI * (clipped + _GELU_TANH_CUBIC * clipped**3))
         ctx.save_for_backward(x, clipped, gate)
         return x * gate
 
@@ -257,7 +251,7 @@ class _GELUTanh(Function):
 class _SiLU(Function):
     @staticmethod
     def forward(ctx: Any, x: Any) -> Any:
-        s = _sigmoid_array(x)
+        s = stable_sigmoid(x)
         ctx.save_for_backward(x, s)
         return x * s
 
@@ -281,7 +275,7 @@ class _Softplus(Function):
     @staticmethod
     def backward(ctx: Any, grad_output: Any) -> tuple[Any, None, None]:
         (z,) = ctx.saved_tensors
-        slope = array_module(z).where(z > ctx.threshold, 1.0, _sigmoid_array(z))
+        slope = array_module(z).where(z > ctx.threshold, 1.0, stable_sigmoid(z))
         return grad_output * slope, None, None
 
 

@@ -327,13 +327,18 @@ class Tanh(Function):
         return grad * (1 - out * out)
 
 
+def stable_sigmoid(a: Any) -> Any:
+    """``1 / (1 + exp(-a))`` of an array, without overflow for any ``a``."""
+    xp = array_module(a)
+    # exp(-|a|) never overflows; pick the form that is exact on each side of 0.
+    e = xp.exp(-xp.abs(a))
+    return xp.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+
+
 class Sigmoid(Function):
     @staticmethod
     def forward(ctx: Node, a: Any) -> Any:
-        xp = array_module(a)
-        # exp(-|a|) never overflows; pick the form that is exact on each side of 0.
-        e = xp.exp(-xp.abs(a))
-        out = xp.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+        out = stable_sigmoid(a)
         ctx.save_for_backward(out)
         return out
 
