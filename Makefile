@@ -31,7 +31,7 @@ book: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check nnlib tests tools
+	$(BIN)/ruff format --check nnlib tests tools benchmarks conftest.py
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
 
 notebooks: $(STAMP)
@@ -42,7 +42,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check nnlib tests tools
+	$(BIN)/ruff format --check nnlib tests tools benchmarks conftest.py
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis .ruff_cache *.egg-info
