@@ -64,3 +64,20 @@ def test_constraints_pin_every_requirement_exactly() -> None:
 def test_user_ranges_are_loose() -> None:
     for requirement in _pyproject_requirements().values():
         assert "==" not in requirement, f"pin exact versions in .ci/constraints.txt: {requirement}"
+
+
+def test_nnlib_works_without_torch() -> None:
+    """torch is an optional extra: nnlib imports and trains without it."""
+    import subprocess
+
+    code = (
+        "import sys; sys.modules['torch'] = None\n"
+        "import nnlib\n"
+        "from nnlib import nn\n"
+        "out = nn.Linear(3, 2)(nnlib.randn(4, 3)).sum()\n"
+        "out.backward()\n"
+        "print('ok')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
