@@ -150,6 +150,15 @@ class Tensor:
         if requires_grad:
             self.requires_grad = True
 
+    @property
+    def _array(self) -> Any:
+        """The raw array behind this tensor (the library's own accessor; not tracked by autograd)."""
+        return self.data
+
+    @_array.setter
+    def _array(self, array: Any) -> None:
+        self.data = array
+
     # ------------------------------------------------------------------ autograd state
     @property
     def requires_grad(self) -> bool:
