@@ -25,6 +25,7 @@ MODULE_CHAPTER: dict[str, int] = {
     # Chapter 1: perceptrons
     "nnlib.curriculum": 1,
     "nnlib.show": 1,
+    "nnlib.glue": 1,
     "nnlib.devices": 1,
     "nnlib.datasets.toy": 1,
     "nnlib.perceptron": 1,
