@@ -77,6 +77,7 @@ FACADES: frozenset[str] = frozenset(
         "nnlib",
         "nnlib.data",
         "nnlib.datasets",
+        "nnlib.figures",
         "nnlib.nn",
         "nnlib.nn.functional",
         "nnlib.nn.utils",
