@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from nnlib.autograd import Function, is_grad_enabled
+from nnlib.autograd import Function
 from nnlib.backend import array_module
 from nnlib.ops.elementwise import stable_sigmoid
 from nnlib.tensor import Tensor
@@ -289,15 +289,12 @@ def _check_input(op: str, input: Any) -> None:
         raise TypeError(f"{op}: expected a floating-point tensor, got dtype {input.dtype}")
 
 
-def _maybe_in_place(input: Tensor, output: Tensor, inplace: bool) -> Tensor:
-    """Honour ``inplace=True`` by writing into ``input`` when no gradient must flow through it.
-
-    Otherwise the result is returned out of place (same values; only torch's memory saving is
-    lost).
-    """
-    if inplace and not (input.requires_grad and is_grad_enabled()):
-        return input.copy_(output)
-    return output
+def _maybe_in_place(input: Tensor, compute: Any, inplace: bool, op: str) -> Tensor:
+    """``compute(input)``; with ``inplace=True`` written into ``input`` as torch does (the
+    in-place change is recorded by autograd, so gradients still flow)."""
+    if inplace:
+        return input._apply_inplace(compute, op)
+    return compute(input)
 
 
 def erf(input: Tensor) -> Tensor:
@@ -352,7 +349,9 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
         Same shape and dtype as ``input``.
     """
     _check_input("leaky_relu", input)
-    return _maybe_in_place(input, _LeakyReLU.apply(input, negative_slope), inplace)
+    return _maybe_in_place(
+        input, lambda x: _LeakyReLU.apply(x, negative_slope), inplace, "leaky_relu_"
+    )
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
@@ -373,7 +372,7 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
         Same shape and dtype as ``input``.
     """
     _check_input("elu", input)
-    return _maybe_in_place(input, _ELU.apply(input, alpha), inplace)
+    return _maybe_in_place(input, lambda x: _ELU.apply(x, alpha), inplace, "elu_")
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
@@ -418,7 +417,7 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
         Same shape and dtype as ``input``.
     """
     _check_input("silu", input)
-    return _maybe_in_place(input, _SiLU.apply(input), inplace)
+    return _maybe_in_place(input, _SiLU.apply, inplace, "silu_")
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:

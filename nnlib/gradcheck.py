@@ -43,15 +43,15 @@ def _numerical_jacobians(
     fn: Callable[..., Any], inputs: list[Any], index: int, eps: float
 ) -> list[np.ndarray]:
     """d(output k)/d(input ``index``) by central differences, shape (out.size, input.size)."""
-    flat = inputs[index].data.reshape(-1)  # a view: perturbing it perturbs the input
+    flat = inputs[index]._array.reshape(-1)  # a view: perturbing it perturbs the input
     columns: list[list[np.ndarray]] = []
     with no_grad():
         for i in range(flat.size):
             original = flat[i]
             flat[i] = original + eps
-            plus = [out.data.astype(np.float64).ravel() for out in _outputs(fn, inputs)]
+            plus = [out._array.astype(np.float64).ravel() for out in _outputs(fn, inputs)]
             flat[i] = original - eps
-            minus = [out.data.astype(np.float64).ravel() for out in _outputs(fn, inputs)]
+            minus = [out._array.astype(np.float64).ravel() for out in _outputs(fn, inputs)]
             flat[i] = original
             columns.append([(p - m) / (2 * eps) for p, m in zip(plus, minus, strict=True)])
     n_outputs = len(_outputs(fn, inputs))
@@ -72,17 +72,17 @@ def _analytical_jacobians(
     with enable_grad():
         outputs = _outputs(fn, inputs)
         for out in outputs:
-            rows = np.zeros((out.data.size, leaf.data.size), dtype=np.float64)
+            rows = np.zeros((out._array.size, leaf._array.size), dtype=np.float64)
             if out.requires_grad:
-                for j in range(out.data.size):
+                for j in range(out._array.size):
                     for t in inputs:
                         if isinstance(t, Tensor):
                             t.grad = None
-                    seed = np.zeros(out.data.size, dtype=out.dtype)
+                    seed = np.zeros(out._array.size, dtype=out.dtype)
                     seed[j] = 1
                     out.backward(seed.reshape(out.shape), retain_graph=True)
                     if leaf.grad is not None:
-                        rows[j] = leaf.grad.data.ravel()
+                        rows[j] = leaf.grad._array.ravel()
             jacobians.append(rows)
     return jacobians
 
@@ -128,7 +128,7 @@ def gradcheck(
             )
     # Work on private copies so the caller's tensors and their .grad are left untouched.
     inputs = [
-        Tensor(t.data.copy(), requires_grad=t.requires_grad) if isinstance(t, Tensor) else t
+        Tensor(t._array.copy(), requires_grad=t.requires_grad) if isinstance(t, Tensor) else t
         for t in inputs
     ]
     for i in checked:

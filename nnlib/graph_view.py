@@ -113,7 +113,7 @@ def draw_graph(
         )
     for node in nodes:
         if isinstance(node, Node):
-            text, face = node.name().removesuffix("Backward"), "#dbe9f6"
+            text, face = node.name().removesuffix("Backward0"), "#dbe9f6"
         else:
             text, face = labels.get(id(node), f"leaf {tuple(node.shape)}"), "#fde8c8"
         ax.text(

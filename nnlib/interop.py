@@ -67,7 +67,7 @@ def to_torch(t: Tensor | np.ndarray, device: str = "cpu", requires_grad: bool | 
     """
     torch = _import_torch()
     if isinstance(t, Tensor):
-        array = t.data
+        array = t._array
         requires_grad = t.requires_grad if requires_grad is None else requires_grad
     elif isinstance(t, (np.ndarray, np.generic)):
         array = np.asarray(t)
@@ -100,7 +100,7 @@ def from_torch(tt: Any, requires_grad: bool = False) -> Tensor:
 def _numpy_of(value: Any) -> np.ndarray:
     """The values of an nnlib Tensor, a torch tensor (on any device) or a plain number."""
     if isinstance(value, Tensor):
-        return value.data
+        return value._array
     if _is_torch_tensor(value):
         return value.detach().cpu().numpy()
     return np.asarray(value)
@@ -216,7 +216,7 @@ def copy_parameters(src: Any, dst: Any) -> None:
 
     if dst_is_nnlib:
         for name, target in targets.items():
-            target.data[...] = source[name]
+            target._array[...] = source[name]
     else:
         torch = _import_torch()
         with torch.no_grad():
@@ -427,7 +427,7 @@ def check_parity(
         ours_grad = ours_in[index].grad
         theirs_grad = theirs_in[index].grad
         shape = ours_in[index].shape
-        ours_array = np.zeros(shape, dtype) if ours_grad is None else ours_grad.data
+        ours_array = np.zeros(shape, dtype) if ours_grad is None else ours_grad._array
         theirs_array = (
             np.zeros(shape, dtype) if theirs_grad is None else theirs_grad.detach().cpu().numpy()
         )

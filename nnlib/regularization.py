@@ -88,7 +88,7 @@ def l2_penalty(parameters: Tensor | Iterable[Tensor]) -> Tensor:
 def _copy_state(state: Mapping) -> dict:
     """A deep copy of a ``state_dict``: new arrays, not references to the model's storage."""
     return {
-        name: tensor((value.data if isinstance(value, Tensor) else value).copy())
+        name: tensor((value._array if isinstance(value, Tensor) else value).copy())
         for name, value in state.items()
     }
 

@@ -31,6 +31,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from nnlib.backend import Device, check_device
 from nnlib.tensor import Tensor
 
 __all__ = ["load", "save"]
@@ -155,6 +156,13 @@ def save(obj: Any, path: str | os.PathLike) -> None:
     arrays[MANIFEST] = np.frombuffer(manifest.encode("utf-8"), dtype=np.uint8)
 
     path = Path(path)
+    if not path.parent.is_dir():
+        raise RuntimeError(
+            f"save: parent directory {str(path.parent)!r} does not exist, so {str(path)!r} "
+            "cannot be written; create the folder first (os.makedirs(folder, exist_ok=True))"
+        )
+    if path.is_dir():
+        raise IsADirectoryError(f"save: {str(path)!r} is a folder; give a file name")
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
         with open(temporary, "xb") as file:
@@ -210,8 +218,19 @@ def _decode(node: Any, archive: Any, where: str) -> Any:
     raise _Corrupt(f"unknown node type {kind!r} at {where}")
 
 
-def load(path: str | os.PathLike) -> Any:
+def load(
+    path: str | os.PathLike,
+    map_location: Any = None,
+    *,
+    weights_only: bool | None = None,
+    mmap: bool | None = None,
+) -> Any:
     """Load what :func:`save` wrote to ``path``.
+
+    ``map_location`` (a device name, or a dict/callable as torch accepts) is checked when it
+    names a device and otherwise has no effect: every tensor loads on the CPU. ``weights_only``
+    and ``mmap`` are accepted for torch code; nnlib's format never unpickles code, so loading
+    is always as safe as torch's ``weights_only=True``.
 
     Returns
     -------
@@ -227,6 +246,8 @@ def load(path: str | os.PathLike) -> Any:
         ``path`` is not an nnlib archive or is damaged (not a zip file, missing or
         bad manifest, missing or inconsistent entries).
     """
+    if isinstance(map_location, (str, Device)):
+        check_device(map_location)
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {path}")

@@ -1,6 +1,6 @@
 """``Tensor``: an array that remembers how it was computed, and the factories that make tensors.
 
-A :class:`Tensor` wraps a NumPy array (``.data``) and, when it was computed from tensors that
+A :class:`Tensor` wraps a NumPy array (``._array``) and, when it was computed from tensors that
 require gradients, the graph node that made it (``.grad_fn``). Calling ``.backward()`` on a
 scalar result fills the ``.grad`` of every leaf tensor that requires grad.
 
@@ -16,6 +16,8 @@ same name through ``_ops`` when it runs.
 from __future__ import annotations
 
 import builtins
+import functools
+import math
 import numbers
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -27,18 +29,27 @@ from nnlib.backend import CPU, Device, array_module, check_device, get_array_mod
 from nnlib.random import default_generator
 
 __all__ = [
+    "Size",
     "Tensor",
     "arange",
     "bool_",
+    "double",
     "empty",
     "eye",
+    "float16",
     "float32",
     "float64",
     "from_numpy",
     "full",
+    "half",
+    "int16",
     "int32",
     "int64",
+    "int8",
     "linspace",
+    "long",
+    "normal",
+    "numpy_names",
     "ones",
     "ones_like",
     "rand",
@@ -46,6 +57,7 @@ __all__ = [
     "randn",
     "randn_like",
     "randperm",
+    "short",
     "tensor",
     "uint8",
     "zeros",
@@ -58,13 +70,21 @@ float64 = np.dtype("float64")
 int32 = np.dtype("int32")
 int64 = np.dtype("int64")
 uint8 = np.dtype("uint8")
+int8 = np.dtype("int8")
+int16 = np.dtype("int16")
+float16 = np.dtype("float16")
 bool_ = np.dtype("bool")
+#: torch's other names for the same dtypes.
+half = float16
+double = float64
+long = int64
+short = int16
 #: The dtype of new floating-point tensors, like torch's default dtype.
 default_float_dtype = float32
 
 # ``bool`` cannot be a module-level name here without hiding the builtin inside this module,
 # so ``from nnlib.tensor import bool`` is served by this module ``__getattr__`` (PEP 562).
-_MODULE_ALIASES = {"bool": bool_}
+_MODULE_ALIASES = {"bool": bool_, "float": float32, "int": int32}
 
 
 def __getattr__(name: str) -> Any:
@@ -90,16 +110,44 @@ def _infer_array(data: Any, dtype: np.dtype | None) -> np.ndarray:
     """Turn Python data into an array with torch's default dtypes.
 
     Python floats become float32, ints int64 and bools bool; NumPy arrays and scalars keep
-    their dtype (float64 stays float64, like ``torch.from_numpy``).
+    their dtype (float64 stays float64, like ``torch.from_numpy``). In a (nested) list, the
+    elements' types are promoted as torch does: ``[np.float64(1), 2.0]`` is float64 and
+    ``[tensor(1.), tensor(2.)]`` a float32 tensor of shape ``(2,)``.
     """
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._array
     if isinstance(data, (np.ndarray, np.generic)):
         return np.array(data, dtype=dtype)
-    array = np.array(data)
+    explicit = None
+    if isinstance(data, (list, tuple)):
+        data, explicit = _unwrap_sequence(data)
+    try:
+        array = np.array(data)
+    except ValueError:
+        raise ValueError(
+            f"tensor(): the nested sequence is ragged: {_ragged_detail(data)}; every list at "
+            "the same depth must have the same length"
+        ) from None
+    if array.dtype == object:
+        raise ValueError(
+            f"tensor(): the nested sequence is ragged or holds objects that are not numbers: "
+            f"{_ragged_detail(data)}"
+        )
     if dtype is not None:
         return array.astype(dtype, copy=False)
     kind = array.dtype.kind
+    if explicit is not None:  # NumPy scalars / tensors inside: torch promotes element types
+        from nnlib.ops._util import promote_types
+
+        target = explicit
+        if kind == "f" and explicit.kind != "f":
+            target = default_float_dtype
+        elif kind in "iu" and explicit.kind == "b":
+            target = int64
+        if _has_python_numbers(data):
+            python_kind = {"f": default_float_dtype, "i": int64, "u": int64, "b": bool_}
+            target = promote_types(target, python_kind.get(kind, target))
+        return array.astype(target, copy=False)
     if kind == "f":
         return array.astype(default_float_dtype, copy=False)
     if kind in "iu":
@@ -110,6 +158,89 @@ def _infer_array(data: Any, dtype: np.dtype | None) -> np.ndarray:
         f"tensor(): cannot make a tensor from data of type {type(data).__name__} "
         f"(NumPy read it as dtype {array.dtype}); pass numbers, nested lists or an array"
     )
+
+
+def _unwrap_sequence(data: Any) -> tuple[Any, np.dtype | None]:
+    """Replace Tensors in a nested list by arrays; the promoted dtype of Tensors and NumPy
+    scalars/arrays found inside (``None`` if there are only Python numbers)."""
+    from nnlib.ops._util import promote_types
+
+    explicit = None
+
+    def walk(item: Any) -> Any:
+        nonlocal explicit
+        if isinstance(item, (list, tuple)):
+            return [walk(i) for i in item]
+        if isinstance(item, Tensor):
+            item = item._array
+        if isinstance(item, (np.ndarray, np.generic)):
+            explicit = promote_types(explicit, item.dtype)
+        return item
+
+    return walk(data), explicit
+
+
+def _has_python_numbers(data: Any) -> builtins.bool:
+    if isinstance(data, list):
+        return any(_has_python_numbers(d) for d in data)
+    return isinstance(data, (builtins.int, builtins.float, builtins.bool))
+
+
+def _ragged_detail(data: Any) -> str:
+    """Where a nested list first changes length, in torch's terms."""
+
+    def walk(item: Any, depth: builtins.int) -> str | None:
+        if not isinstance(item, (list, tuple)) or not item:
+            return None
+        lengths = [len(i) if isinstance(i, (list, tuple)) else None for i in item]
+        first = lengths[0]
+        for n in lengths[1:]:
+            if n != first:
+                if first is None or n is None:
+                    return f"numbers and lists mixed at dim {depth + 1}"
+                return f"expected sequence of length {first} at dim {depth + 1} (got {n})"
+        for i in item:
+            found = walk(i, depth + 1)
+            if found:
+                return found
+        return None
+
+    return walk(data, 0) or "the elements cannot form one array"
+
+
+def numpy_names(func: Any) -> Any:
+    """Accept NumPy's ``axis=`` / ``keepdims=`` for ``dim=`` / ``keepdim=``, as torch does."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if "axis" in kwargs:
+            if "dim" in kwargs:
+                raise TypeError(f"{func.__name__}(): got both dim and its alias axis")
+            kwargs["dim"] = kwargs.pop("axis")
+        if "keepdims" in kwargs:
+            if "keepdim" in kwargs:
+                raise TypeError(f"{func.__name__}(): got both keepdim and its alias keepdims")
+            kwargs["keepdim"] = kwargs.pop("keepdims")
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+class Size(tuple):
+    """A tensor's shape, like ``torch.Size``: a tuple (equal to plain tuples) with ``numel()``.
+
+    It prints as the plain tuple it is, e.g. ``(2, 3)``.
+    """
+
+    __slots__ = ()
+
+    def numel(self) -> builtins.int:
+        """The number of elements of a tensor of this shape."""
+        return math.prod(self)
+
+    def __getitem__(self, index: Any) -> Any:
+        item = tuple.__getitem__(self, index)
+        return Size(item) if isinstance(index, slice) else item
 
 
 class Tensor:
@@ -125,39 +256,76 @@ class Tensor:
 
     Attributes
     ----------
-    data : numpy.ndarray
-        The storage. Assigning ``t.data = array`` is allowed and, like torch's ``.data``,
-        not seen by autograd.
+    data : Tensor
+        A tensor that shares this one's storage but is cut from the graph, like torch's
+        ``.data``: ``p.data.normal_()`` changes ``p`` without autograd seeing it. Assigning
+        ``t.data = other`` swaps the storage. The library itself reads the raw array as
+        ``t._array``.
     grad : Tensor or None
         The accumulated gradient of a leaf that requires grad.
     grad_fn : Node or None
         The graph node that produced this tensor (``None`` for leaves).
+
+    Views and versions
+    ------------------
+    ``view``, ``reshape`` (when it can avoid a copy), basic indexing, ``transpose``/``T``,
+    ``permute``, ``squeeze``/``unsqueeze``, ``expand``, ``diagonal``, ``detach`` ... return
+    tensors that share this one's memory *and its version counter* (``_version``), so an
+    in-place change through any of them is seen by ``backward()``. A view also remembers its
+    base (``_base``) and how it was taken from it, so that an in-place op on the view rewrites
+    the base's graph history, as torch does.
     """
 
-    __slots__ = ("data", "grad", "_requires_grad", "grad_fn", "_version", "__weakref__")
+    __slots__ = (
+        "_array",
+        "grad",
+        "_requires_grad",
+        "grad_fn",
+        "_vc",
+        "_base",
+        "_view",
+        "_hooks",
+        "__weakref__",
+    )
 
     # Make ``ndarray + Tensor`` call ``Tensor.__radd__`` instead of NumPy broadcasting over it.
     __array_ufunc__ = None
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
         if not isinstance(data, np.ndarray):
-            data = data.data if isinstance(data, Tensor) else _infer_array(data, None)
-        self.data = data
+            data = data._array if isinstance(data, Tensor) else _infer_array(data, None)
+        self._array = data
         self.grad: Tensor | None = None
         self.grad_fn = None
-        self._version = 0
+        self._vc = [0]
+        self._base = None
+        self._view = None
+        self._hooks = None
         self._requires_grad = False
         if requires_grad:
             self.requires_grad = True
 
     @property
-    def _array(self) -> Any:
-        """The raw array behind this tensor (the library's own accessor; not tracked by autograd)."""
-        return self.data
+    def data(self) -> Tensor:
+        """This tensor's storage as a new tensor outside the graph (like torch's ``.data``)."""
+        return _tensor_from_array(self._array)
 
-    @_array.setter
-    def _array(self, array: Any) -> None:
-        self.data = array
+    @data.setter
+    def data(self, value: Any) -> None:
+        if isinstance(value, Tensor):
+            value = value._array
+        elif not isinstance(value, np.ndarray):
+            value = _infer_array(value, None)
+        self._array = value
+
+    @property
+    def _version(self) -> builtins.int:
+        """How many in-place changes this tensor's storage has seen (shared with its views)."""
+        return self._vc[0]
+
+    @_version.setter
+    def _version(self, value: builtins.int) -> None:
+        self._vc[0] = value
 
     # ------------------------------------------------------------------ autograd state
     @property
@@ -169,7 +337,7 @@ class Tensor:
     def requires_grad(self, flag: bool) -> None:
         flag = builtins.bool(flag)
         if flag:
-            _check_requires_grad(self.data.dtype)
+            _check_requires_grad(self._array.dtype)
         elif self.grad_fn is not None:
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables; use "
@@ -213,30 +381,36 @@ class Tensor:
         _autograd.backward(self, gradient, retain_graph)
 
     def detach(self) -> Tensor:
-        """A tensor sharing this one's array but cut from the graph."""
-        return _tensor_from_array(self.data)
+        """A tensor sharing this one's array (and version counter) but cut from the graph."""
+        out = _tensor_from_array(self._array)
+        out._vc = self._vc
+        return out
 
     def detach_(self) -> Tensor:
         """Cut this tensor from the graph in place, making it a leaf."""
+        if self._base is not None:
+            raise RuntimeError(
+                "Can't detach views in-place. Use detach() instead (it shares the memory)"
+            )
         self.grad_fn = None
         self._requires_grad = False
         return self
 
     # ------------------------------------------------------------------ metadata
     @property
-    def shape(self) -> tuple[int, ...]:
-        """The size of every dimension, e.g. ``(N, C)``."""
-        return self.data.shape
+    def shape(self) -> Size:
+        """The size of every dimension, e.g. ``(N, C)`` (a :class:`Size`, i.e. a tuple)."""
+        return Size(self._array.shape)
 
     @property
     def dtype(self) -> np.dtype:
         """The element type, a ``numpy.dtype`` such as ``nnlib.float32``."""
-        return self.data.dtype
+        return self._array.dtype
 
     @property
     def ndim(self) -> int:
         """The number of dimensions."""
-        return self.data.ndim
+        return self._array.ndim
 
     @property
     def device(self) -> Device:
@@ -250,54 +424,75 @@ class Tensor:
 
     def is_floating_point(self) -> builtins.bool:
         """True for float16/32/64 tensors."""
-        return self.data.dtype.kind == "f"
+        return self._array.dtype.kind == "f"
 
-    def size(self, dim: int | None = None) -> tuple[int, ...] | int:
+    def size(self, dim: int | None = None) -> Size | int:
         """The shape, or the size of dimension ``dim``."""
         if dim is None:
-            return self.data.shape
-        return self.data.shape[_ops.normalize_dim(dim, self.data.ndim, "size")]
+            return Size(self._array.shape)
+        return self._array.shape[_ops.normalize_dim(dim, self._array.ndim, "size")]
 
     def numel(self) -> int:
         """The number of elements."""
-        return self.data.size
+        return self._array.size
 
     def dim(self) -> int:
         """The number of dimensions."""
-        return self.data.ndim
+        return self._array.ndim
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._array.shape[0]
 
     def __iter__(self) -> Iterator[Tensor]:
-        if self.data.ndim == 0:
+        if self._array.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
+        return (self[i] for i in range(self._array.shape[0]))
 
     __hash__ = object.__hash__
 
     # ------------------------------------------------------------------ conversion
-    def numpy(self) -> np.ndarray:
-        """The underlying array (shared, not copied)."""
-        return self.data
+    def numpy(self, *, force: builtins.bool = False) -> np.ndarray:
+        """The underlying array (shared, not copied).
+
+        Raises for a tensor that requires grad, like torch: use ``t.detach().numpy()``.
+        """
+        if self._requires_grad and not force:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                "instead."
+            )
+        return self._array.copy() if force else self._array
+
+    def register_hook(self, hook: Any) -> Any:
+        """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a new one.
+
+        Returns a handle whose ``remove()`` unregisters the hook, like torch.
+        """
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        owner = self if self.grad_fn is None else self.grad_fn
+        if owner._hooks is None:
+            owner._hooks = []
+        owner._hooks.append(hook)
+        return _HookHandle(owner, hook)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+        return self._array if dtype is None else self._array.astype(dtype, copy=False)
 
     def item(self) -> builtins.float | builtins.int | builtins.bool:
         """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
+        if self._array.size != 1:
             raise RuntimeError(
-                f"a Tensor with {self.data.size} elements (shape {self.data.shape}) cannot be "
+                f"a Tensor with {self._array.size} elements (shape {self._array.shape}) cannot be "
                 "converted to a Python scalar; item() needs exactly one element"
             )
-        return self.data.item()
+        return self._array.item()
 
     def tolist(self) -> Any:
         """The values as (nested) Python lists."""
-        return self.data.tolist()
+        return self._array.tolist()
 
     def __float__(self) -> builtins.float:
         return builtins.float(self.item())
@@ -306,36 +501,88 @@ class Tensor:
         return builtins.int(self.item())
 
     def __index__(self) -> builtins.int:
-        if self.data.dtype.kind not in "iub":
+        if self._array.dtype.kind not in "iub":
             raise TypeError(f"only integer tensors can be used as an index, not {self.dtype}")
         return builtins.int(self.item())
 
     def __bool__(self) -> builtins.bool:
-        if self.data.size != 1:
+        if self._array.size != 1:
             raise RuntimeError(
                 f"Boolean value of Tensor with more than one value is ambiguous "
-                f"(shape {self.data.shape}); use .any() or .all()"
+                f"(shape {self._array.shape}); use .any() or .all()"
             )
-        return builtins.bool(self.data.item())
+        return builtins.bool(self._array.item())
 
-    def to(self, *args: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    def to(
+        self,
+        *args: Any,
+        dtype: Any = None,
+        device: Any = None,
+        non_blocking: builtins.bool = False,
+        copy: builtins.bool = False,
+    ) -> Tensor:
         """Move to a device and/or cast to a dtype (differentiably); returns ``self`` if no change.
 
-        ``t.to("cpu")``, ``t.to(nnlib.float64)``, ``t.to("cpu", nnlib.float64)``.
+        ``t.to("cpu")``, ``t.to(nnlib.float64)``, ``t.to("cpu", nnlib.float64)``,
+        ``t.to(device, non_blocking=True)`` (``non_blocking`` changes nothing on the CPU).
         Asking for a device nnlib cannot use (``"cuda"``) raises a ``RuntimeError``.
         """
         for arg in args:
             if isinstance(arg, Tensor):
                 dtype = arg.dtype
-            elif isinstance(arg, str) and _looks_like_device(arg):
+            elif isinstance(arg, Device) or (isinstance(arg, str) and _looks_like_device(arg)):
                 device = arg
+            elif isinstance(arg, builtins.bool):
+                continue  # non_blocking given positionally: nothing to wait for on the CPU
             else:
                 dtype = arg
         if device is not None:
             check_device(device)
-        if dtype is None or np.dtype(dtype) == self.data.dtype:
-            return self
+        if dtype is None or np.dtype(dtype) == self._array.dtype:
+            return _ops.clone(self) if copy else self
         return _ops.to_dtype(self, np.dtype(dtype))
+
+    def type(self, dtype: Any = None, non_blocking: builtins.bool = False) -> Any:
+        """Without ``dtype``: the type name (``"torch.FloatTensor"``); with it: cast to it.
+
+        ``dtype`` may be a dtype or a name such as ``"torch.DoubleTensor"``.
+        """
+        if dtype is None:
+            return "torch." + _torch_dtype_name(self._array.dtype) + "Tensor"
+        if isinstance(dtype, str) and dtype.endswith("Tensor"):
+            name = dtype.rsplit(".", 1)[-1].removesuffix("Tensor")
+            lookup = {v: k for k, v in _TORCH_NAMES.items()}
+            if name not in lookup:
+                raise ValueError(f"type(): unknown tensor type {dtype!r}")
+            dtype = lookup[name]
+        return self.to(np.dtype(dtype))
+
+    def new_tensor(self, data: Any, dtype: Any = None, requires_grad: builtins.bool = False):
+        """A new tensor of ``data`` with this tensor's dtype (unless ``dtype`` is given)."""
+        return tensor(
+            data, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad
+        )
+
+    def new_zeros(self, *size: Any, dtype: Any = None, requires_grad: builtins.bool = False):
+        """Zeros of shape ``size`` with this tensor's dtype."""
+        return zeros(
+            *size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad
+        )
+
+    def new_ones(self, *size: Any, dtype: Any = None, requires_grad: builtins.bool = False):
+        """Ones of shape ``size`` with this tensor's dtype."""
+        return ones(
+            *size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad
+        )
+
+    def new_full(self, size: Any, fill_value: Any, *, dtype: Any = None, requires_grad=False):
+        """A tensor of shape ``size`` filled with ``fill_value``, with this tensor's dtype."""
+        return full(
+            size,
+            fill_value,
+            dtype=self.dtype if dtype is None else dtype,
+            requires_grad=requires_grad,
+        )
 
     def cpu(self) -> Tensor:
         """This tensor (nnlib keeps every tensor on the CPU)."""
@@ -370,38 +617,122 @@ class Tensor:
         """Cast to ``other``'s dtype."""
         return self.to(other.dtype)
 
-    def clone(self) -> Tensor:
+    def clone(self, *, memory_format: Any = None) -> Tensor:
         """A copy of the data that stays in the graph (gradients flow back to ``self``)."""
         return _ops.clone(self)
 
+    def half(self) -> Tensor:
+        """Cast to float16."""
+        return self.to(float16)
+
+    def short(self) -> Tensor:
+        """Cast to int16."""
+        return self.to(int16)
+
+    def byte(self) -> Tensor:
+        """Cast to uint8."""
+        return self.to(uint8)
+
     # ------------------------------------------------------------------ in-place methods
     def _check_inplace(self) -> None:
-        if self._requires_grad and self.grad_fn is None and _autograd._grad_enabled:
+        """Raise where torch refuses an in-place op; bring a stale view's history up to date."""
+        if not self._array.flags.writeable:
             raise RuntimeError(
-                "a leaf Variable that requires grad is being used in an in-place operation; "
-                "wrap the update in `with nnlib.no_grad():` (as optimizers do)"
+                "unsupported operation: more than one element of the written-to tensor refers "
+                "to a single memory location (an expand()ed or read-only tensor); clone() it "
+                "before changing it in place"
             )
+        if not _autograd._grad_enabled:
+            return
+        base = self._base
+        if base is None:
+            if self._requires_grad and self.grad_fn is None:
+                raise RuntimeError(
+                    "a leaf Variable that requires grad is being used in an in-place "
+                    "operation; wrap the update in `with nnlib.no_grad():` (as optimizers do)"
+                )
+            return
+        if base._requires_grad and base.grad_fn is None:
+            raise RuntimeError(
+                "a view of a leaf Variable that requires grad is being used in an in-place "
+                "operation; wrap the update in `with nnlib.no_grad():` or change a clone()"
+            )
+        if self._view.no_grad:
+            raise RuntimeError(
+                "a view was created in no_grad mode and is being modified in place with grad "
+                "mode enabled; autograd cannot track this change. Take the view outside "
+                "no_grad, or clone() it"
+            )
+        if self._view.version != self._vc[0]:
+            _autograd._refresh_view(self)
 
     def _records_inplace(self, *others: Any) -> builtins.bool:
         """Does this in-place op have to be recorded in the graph?"""
         if not _autograd._grad_enabled:
             return False
-        return self._requires_grad or any(
-            isinstance(o, Tensor) and o._requires_grad for o in others
-        )
+        if self._requires_grad or (self._base is not None and self._base._requires_grad):
+            return True
+        return any(isinstance(o, Tensor) and o._requires_grad for o in others)
 
-    def _rebase(self, result: Tensor, op: str) -> Tensor:
-        """Make ``self`` take the value and the graph history of ``result`` (an in-place op)."""
+    def _snapshot(self) -> Tensor:
+        """A copy of the current values with this tensor's graph history (the op's input)."""
+        snap = _tensor_from_array(self._array.copy(), self._requires_grad, self.grad_fn)
+        return snap
+
+    def _rebase(self, compute: Any, op: str) -> Tensor:
+        """Make ``self`` take the value and the graph history of ``compute(old self)``.
+
+        ``compute`` receives a snapshot of ``self`` (so that what the op saves for backward is
+        the old value, not the one written here). For a view, the base's history is rewritten:
+        the base becomes "the old base with this region replaced", as in torch.
+        """
+        if self._view is not None and self._view.multi is not None:
+            raise RuntimeError(
+                f"{op}: this tensor is one of several views returned together by "
+                f"{self._view.multi.lower()}() (split, chunk, unbind); such views cannot be "
+                "modified in place while autograd records. Change a clone() of it, or change "
+                "the base tensor"
+            )
+        result = compute(self._snapshot())
         if result.shape != self.shape:
             raise RuntimeError(
                 f"{op}: the result of shape {result.shape} does not fit in place into a tensor "
                 f"of shape {self.shape}"
             )
-        self.data[...] = result.data
-        self._version += 1
+        _check_inplace_dtype(op, result._array.dtype, self._array.dtype)
+        base = self._base
+        if base is not None and result.grad_fn is not None:
+            steps = self._view.steps
+            new_base = _ops.scatter_view(base, result, steps)
+            self._array[...] = result._array
+            self._vc[0] += 1
+            base.grad_fn = new_base.grad_fn
+            base._requires_grad = True
+            replayed = _autograd.view_of_tensor(base, steps)
+            self.grad_fn = replayed.grad_fn
+            self._requires_grad = True
+            self._view.version = self._vc[0]
+            return self
+        self._array[...] = result._array
+        self._vc[0] += 1
         if result.grad_fn is not None:
             self.grad_fn = result.grad_fn
             self._requires_grad = True
+        return self
+
+    def _apply_inplace(self, compute: Any, op: str) -> Tensor:
+        """Replace the values by ``compute(self)`` in place (for ops with ``inplace=True``).
+
+        Recorded like every in-place op: ``compute`` then runs on a snapshot, and the graph
+        history (of a view's base, too) is rewritten.
+        """
+        self._check_inplace()
+        if self._records_inplace():
+            return self._rebase(compute, op)
+        result = compute(_tensor_from_array(self._array))
+        _check_inplace_dtype(op, result._array.dtype, self._array.dtype)
+        self._array[...] = result._array
+        self._vc[0] += 1
         return self
 
     def zero_(self) -> Tensor:
@@ -412,40 +743,47 @@ class Tensor:
         """Fill with ``value`` in place."""
         self._check_inplace()
         if self._records_inplace(value):
-            return self._rebase(_ops.fill(self, value), "fill_")
-        self.data[...] = value.data if isinstance(value, Tensor) else value
-        self._version += 1
+            return self._rebase(lambda s: _ops.fill(s, value), "fill_")
+        self._array[...] = value._array if isinstance(value, Tensor) else value
+        self._vc[0] += 1
         return self
 
-    def copy_(self, src: Any) -> Tensor:
+    def copy_(self, src: Any, non_blocking: builtins.bool = False) -> Tensor:
         """Copy ``src`` (broadcast to this shape, cast to this dtype) into this tensor."""
         self._check_inplace()
         if self._records_inplace(src):
-            return self._rebase(_ops.copy_from(self, src), "copy_")
-        src_data = src.data if isinstance(src, Tensor) else src
+            return self._rebase(lambda s: _ops.copy_from(s, src), "copy_")
+        src_data = src._array if isinstance(src, Tensor) else src
         try:
-            self.data[...] = src_data
+            self._array[...] = src_data
         except ValueError:
             raise RuntimeError(
                 f"copy_: cannot copy a source of shape {np.shape(src_data)} into a tensor of "
                 f"shape {self.shape}"
             ) from None
-        self._version += 1
+        self._vc[0] += 1
         return self
 
     def _inplace_binary(self, op: str, other: Any, ufunc: str) -> Tensor:
         self._check_inplace()
         if self._records_inplace(other):
-            return self._rebase(getattr(_ops, op)(self, other), op + "_")
-        other_data = other.data if isinstance(other, Tensor) else other
+            return self._rebase(lambda s: getattr(_ops, op)(s, other), op + "_")
+        other_data = other._array if isinstance(other, Tensor) else other
+        if ufunc == "true_divide" or isinstance(other_data, builtins.float):
+            if self._array.dtype.kind in "iub":
+                _check_inplace_dtype(op + "_", default_float_dtype, self._array.dtype)
+        elif getattr(other_data, "dtype", None) is not None:
+            _check_inplace_dtype(op + "_", other_data.dtype, self._array.dtype)
         try:
-            getattr(array_module(self.data), ufunc)(self.data, other_data, out=self.data)
+            getattr(array_module(self._array), ufunc)(
+                self._array, other_data, out=self._array, casting="unsafe"
+            )
         except ValueError:
             raise RuntimeError(
                 f"{op}_: cannot apply an operand of shape {np.shape(other_data)} in place to a "
                 f"tensor of shape {self.shape}"
             ) from None
-        self._version += 1
+        self._vc[0] += 1
         return self
 
     def add_(self, other: Any, *, alpha: Any = 1) -> Tensor:
@@ -468,13 +806,86 @@ class Tensor:
         """``self /= other`` in place."""
         return self._inplace_binary("div", other, "true_divide")
 
+    def pow_(self, exponent: Any) -> Tensor:
+        """``self **= exponent`` in place."""
+        return self._inplace_binary("pow", exponent, "power")
+
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:
         """Clamp in place to ``[min, max]``."""
         self._check_inplace()
+        if self._records_inplace(min, max):
+            return self._rebase(lambda s: _ops.clamp(s, min, max), "clamp_")
+        lo = min._array if isinstance(min, Tensor) else min
+        hi = max._array if isinstance(max, Tensor) else max
+        array_module(self._array).clip(self._array, lo, hi, out=self._array, casting="unsafe")
+        self._vc[0] += 1
+        return self
+
+    clip_ = clamp_
+
+    def _inplace_unary(self, op: str) -> Tensor:
+        self._check_inplace()
+        if self._array.dtype.kind not in "fc":
+            raise RuntimeError(
+                f"{op}_: result type Float can't be cast to the desired output type "
+                f"{_torch_dtype_name(self._array.dtype)} (an in-place op keeps the dtype)"
+            )
         if self._records_inplace():
-            return self._rebase(_ops.clamp(self, min, max), "clamp_")
-        array_module(self.data).clip(self.data, min, max, out=self.data)
-        self._version += 1
+            return self._rebase(lambda s: getattr(_ops, op)(s), op + "_")
+        self._array[...] = getattr(_ops, op)(_tensor_from_array(self._array))._array
+        self._vc[0] += 1
+        return self
+
+    def exp_(self) -> Tensor:
+        """e**x in place."""
+        return self._inplace_unary("exp")
+
+    def log_(self) -> Tensor:
+        """Natural logarithm in place."""
+        return self._inplace_unary("log")
+
+    def sqrt_(self) -> Tensor:
+        """Square root in place."""
+        return self._inplace_unary("sqrt")
+
+    def tanh_(self) -> Tensor:
+        """Hyperbolic tangent in place."""
+        return self._inplace_unary("tanh")
+
+    def sigmoid_(self) -> Tensor:
+        """Logistic function in place."""
+        return self._inplace_unary("sigmoid")
+
+    def relu_(self) -> Tensor:
+        """max(x, 0) in place."""
+        return self._apply_inplace(_ops.relu, "relu_")
+
+    def neg_(self) -> Tensor:
+        """``-self`` in place."""
+        return self.mul_(-1)
+
+    def abs_(self) -> Tensor:
+        """Absolute value in place."""
+        self._check_inplace()
+        if self._records_inplace():
+            return self._rebase(lambda s: _ops.abs(s), "abs_")
+        array_module(self._array).abs(self._array, out=self._array)
+        self._vc[0] += 1
+        return self
+
+    def masked_fill_(self, mask: Any, value: Any) -> Tensor:
+        """Set the elements where ``mask`` is true to ``value``, in place."""
+        self._check_inplace()
+        if self._records_inplace(value):
+            return self._rebase(lambda s: _ops.masked_fill(s, mask, value), "masked_fill_")
+        result = _ops.masked_fill(_tensor_from_array(self._array), mask, value)
+        if result.shape != self.shape:
+            raise RuntimeError(
+                f"masked_fill_: a mask of shape {tuple(mask.shape)} broadcasts the result to "
+                f"{result.shape}, which does not fit into a tensor of shape {self.shape}"
+            )
+        self._array[...] = result._array
+        self._vc[0] += 1
         return self
 
     def addcmul_(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
@@ -497,8 +908,10 @@ class Tensor:
 
     def _fill_random(self, values: np.ndarray) -> Tensor:
         self._check_inplace()
-        self.data[...] = values
-        self._version += 1
+        if self._records_inplace():  # new values that depend on nothing: no gradient flows
+            return self._rebase(lambda s: _ops.fill(s, 0) + _tensor_from_array(values), "fill")
+        self._array[...] = values
+        self._vc[0] += 1
         return self
 
     def __iadd__(self, other: Any) -> Tensor:
@@ -516,10 +929,17 @@ class Tensor:
     def __setitem__(self, index: Any, value: Any) -> None:
         self._check_inplace()
         if self._records_inplace(value):
-            self._rebase(_ops.index_put(self, index, value), "__setitem__")
+            self._rebase(lambda s: _ops.index_put(s, index, value), "__setitem__")
             return
-        self.data[_ops.as_index(index)] = value.data if isinstance(value, Tensor) else value
-        self._version += 1
+        index = _ops.as_index(index, self._array.shape)
+        try:
+            self._array[index] = value._array if isinstance(value, Tensor) else value
+        except (IndexError, ValueError) as error:
+            raise RuntimeError(
+                f"setitem: cannot assign a value of shape {np.shape(value)} to index "
+                f"{index!r} of a tensor of shape {self.shape}: {error}"
+            ) from None
+        self._vc[0] += 1
 
     # ------------------------------------------------------------------ arithmetic
     def __add__(self, other: Any) -> Tensor:
@@ -642,23 +1062,28 @@ class Tensor:
         return _ops.masked_fill(self, mask, value)
 
     # ------------------------------------------------------------------ reductions
-    def sum(self, dim: Any = None, keepdim: builtins.bool = False) -> Tensor:
-        """Sum over ``dim`` (an int, a tuple, or ``None`` for all)."""
-        return _ops.sum(self, dim, keepdim)
+    @numpy_names
+    def sum(self, dim: Any = None, keepdim: builtins.bool = False, *, dtype: Any = None):
+        """Sum over ``dim`` (an int, a tuple, or ``None`` for all); ints sum to int64."""
+        return _ops.sum(self, dim, keepdim, dtype=dtype)
 
+    @numpy_names
     def mean(self, dim: Any = None, keepdim: builtins.bool = False) -> Tensor:
         """Mean over ``dim`` (an int, a tuple, or ``None`` for all)."""
         return _ops.mean(self, dim, keepdim)
 
+    @numpy_names
     def max(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
         """Largest value; with ``dim`` (int) a ``(values, indices)`` named tuple; or
         the elementwise maximum with another tensor, like ``torch.max(a, b)``."""
         return _ops.max(self, dim, keepdim)
 
+    @numpy_names
     def min(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
         """Smallest value; with ``dim`` (int) a ``(values, indices)`` named tuple."""
         return _ops.min(self, dim, keepdim)
 
+    @numpy_names
     def var(
         self,
         dim: Any = None,
@@ -670,6 +1095,7 @@ class Tensor:
         """Variance over ``dim`` with Bessel's ``correction`` (1 by default, like torch)."""
         return _ops.var(self, dim, unbiased, keepdim, correction=correction)
 
+    @numpy_names
     def std(
         self,
         dim: Any = None,
@@ -681,17 +1107,30 @@ class Tensor:
         """Standard deviation over ``dim`` (square root of :meth:`var`)."""
         return _ops.std(self, dim, unbiased, keepdim, correction=correction)
 
+    @numpy_names
     def argmax(self, dim: builtins.int | None = None, keepdim: builtins.bool = False) -> Tensor:
         """Index of the largest value (of the flattened tensor when ``dim`` is None)."""
         return _ops.argmax(self, dim, keepdim)
 
+    @numpy_names
     def argmin(self, dim: builtins.int | None = None, keepdim: builtins.bool = False) -> Tensor:
         """Index of the smallest value (of the flattened tensor when ``dim`` is None)."""
         return _ops.argmin(self, dim, keepdim)
 
+    @numpy_names
     def logsumexp(self, dim: Any, keepdim: builtins.bool = False) -> Tensor:
         """log(sum(exp(self))) over ``dim``, computed without overflow."""
         return _ops.logsumexp(self, dim, keepdim)
+
+    @numpy_names
+    def prod(self, dim: Any = None, keepdim: builtins.bool = False, *, dtype: Any = None):
+        """Product over ``dim`` (an int, or ``None`` for all elements)."""
+        return _ops.prod(self, dim, keepdim, dtype=dtype)
+
+    @numpy_names
+    def norm(self, p: Any = "fro", dim: Any = None, keepdim: builtins.bool = False) -> Tensor:
+        """The ``p``-norm over ``dim`` (all elements by default)."""
+        return _ops.norm(self, p, dim, keepdim)
 
     def softmax(self, dim: builtins.int) -> Tensor:
         """exp(x) / sum(exp(x)) along ``dim``."""
@@ -703,11 +1142,11 @@ class Tensor:
 
     def all(self) -> Tensor:
         """True if every element is true (not differentiable)."""
-        return _tensor_from_array(array_module(self.data).asarray(self.data.all()))
+        return _tensor_from_array(array_module(self._array).asarray(self._array.all()))
 
     def any(self) -> Tensor:
         """True if some element is true (not differentiable)."""
-        return _tensor_from_array(array_module(self.data).asarray(self.data.any()))
+        return _tensor_from_array(array_module(self._array).asarray(self._array.any()))
 
     # ------------------------------------------------------------------ shape
     def reshape(self, *shape: Any) -> Tensor:
@@ -715,8 +1154,29 @@ class Tensor:
         return _ops.reshape(self, _size_args(shape))
 
     def view(self, *shape: Any) -> Tensor:
-        """Like :meth:`reshape` (NumPy returns views where it can)."""
-        return _ops.reshape(self, _size_args(shape))
+        """A view with a new shape (shares memory); raises if that needs a copy, like torch.
+
+        ``t.view(dtype)`` is not supported.
+        """
+        return _ops.view(self, _size_args(shape))
+
+    def contiguous(self, memory_format: Any = None) -> Tensor:
+        """``self`` if its elements are laid out row by row, else a row-major copy."""
+        if self._array.flags.c_contiguous:
+            return self
+        return _ops.clone(self)
+
+    def is_contiguous(self, memory_format: Any = None) -> builtins.bool:
+        """True if the elements are laid out row by row (C order) in memory."""
+        return builtins.bool(self._array.flags.c_contiguous)
+
+    def diagonal(self, offset: builtins.int = 0, dim1: builtins.int = 0, dim2: builtins.int = 1):
+        """The diagonal (a view), like ``torch.diagonal``."""
+        return _ops.diagonal(self, offset, dim1, dim2)
+
+    def narrow(self, dim: builtins.int, start: builtins.int, length: builtins.int) -> Tensor:
+        """``length`` elements of ``dim`` from ``start`` on (a view)."""
+        return _ops.narrow(self, dim, start, length)
 
     def view_as(self, other: Tensor) -> Tensor:
         """Reshape to ``other``'s shape."""
@@ -757,7 +1217,30 @@ class Tensor:
     @property
     def T(self) -> Tensor:
         """The tensor with its dimensions reversed (the transpose of a matrix)."""
-        return _ops.permute(self, tuple(range(self.data.ndim - 1, -1, -1)))
+        return _ops.permute(self, tuple(range(self._array.ndim - 1, -1, -1)))
+
+    def t(self) -> Tensor:
+        """The transpose of a matrix (a 0-d or 1-D tensor is returned as it is), as a view."""
+        if self._array.ndim > 2:
+            raise RuntimeError(
+                f"t() expects a tensor with <= 2 dimensions, but self is {self._array.ndim}D; "
+                "use transpose(dim0, dim1) or mT"
+            )
+        if self._array.ndim < 2:
+            return _ops.reshape(self, self.shape)
+        return _ops.transpose(self, 0, 1)
+
+    def split(self, split_size: Any, dim: builtins.int = 0) -> tuple[Tensor, ...]:
+        """Views of consecutive pieces along ``dim`` (see :func:`nnlib.ops.split`)."""
+        return _ops.split(self, split_size, dim)
+
+    def chunk(self, chunks: builtins.int, dim: builtins.int = 0) -> tuple[Tensor, ...]:
+        """``chunks`` views of (nearly) equal size along ``dim``."""
+        return _ops.chunk(self, chunks, dim)
+
+    def unbind(self, dim: builtins.int = 0) -> tuple[Tensor, ...]:
+        """The slices along ``dim`` as views."""
+        return _ops.unbind(self, dim)
 
     @property
     def mT(self) -> Tensor:
@@ -814,22 +1297,87 @@ class Tensor:
         """Elementwise ``>=`` as a bool tensor."""
         return _ops.ge(self, other)
 
+    def allclose(self, other: Tensor, rtol=1e-05, atol=1e-08, equal_nan=False) -> builtins.bool:
+        """True if all elements are close to ``other``'s (see :meth:`isclose`)."""
+        return _ops.allclose(self, other, rtol, atol, equal_nan)
+
+    def isclose(self, other: Tensor, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
+        """Elementwise ``|self - other| <= atol + rtol * |other|``."""
+        return _ops.isclose(self, other, rtol, atol, equal_nan)
+
+    # ------------------------------------------------------------------ integer and bool ops
+    def __floordiv__(self, other: Any) -> Tensor:
+        return _ops.floor_divide(self, other)
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        return _ops.floor_divide(other, self)
+
+    def __mod__(self, other: Any) -> Tensor:
+        return _ops.remainder(self, other)
+
+    def __rmod__(self, other: Any) -> Tensor:
+        return _ops.remainder(other, self)
+
+    def __and__(self, other: Any) -> Tensor:
+        return _ops.bitwise("and", self, other)
+
+    __rand__ = __and__
+
+    def __or__(self, other: Any) -> Tensor:
+        return _ops.bitwise("or", self, other)
+
+    __ror__ = __or__
+
+    def __xor__(self, other: Any) -> Tensor:
+        return _ops.bitwise("xor", self, other)
+
+    __rxor__ = __xor__
+
+    def __invert__(self) -> Tensor:
+        return _ops.bitwise_not(self)
+
+    def logical_not(self) -> Tensor:
+        """Elementwise not, as a bool tensor."""
+        return _tensor_from_array(array_module(self._array).logical_not(self._array))
+
+    def floor_divide(self, other: Any) -> Tensor:
+        """``self // other`` (rounded towards minus infinity)."""
+        return _ops.floor_divide(self, other)
+
+    def remainder(self, other: Any) -> Tensor:
+        """``self % other`` (sign of ``other``)."""
+        return _ops.remainder(self, other)
+
+    def repeat(self, *sizes: Any) -> Tensor:
+        """Tile the tensor ``sizes[i]`` times along dimension ``i``."""
+        return _ops.repeat(self, _size_args(sizes))
+
+    def __format__(self, spec: str) -> str:
+        if self._array.ndim == 0:
+            return format(self._array.item(), spec)
+        if not spec:
+            return str(self)
+        raise TypeError(
+            f"unsupported format string {spec!r} passed to Tensor.__format__: only a 0-d tensor "
+            "can be formatted like a number (use t.item() or t.tolist())"
+        )
+
     def equal(self, other: Tensor) -> builtins.bool:
         """True if both tensors have the same shape and values."""
-        return builtins.bool(array_module(self.data).array_equal(self.data, other.data))
+        return builtins.bool(array_module(self._array).array_equal(self._array, other._array))
 
     # ------------------------------------------------------------------ printing
     def __repr__(self) -> str:
         extras = []
-        if self.data.size == 0 and self.data.shape != (0,):
-            extras.append(f"size={self.data.shape}")
-        if self.data.dtype not in (float32, int64, bool_):
-            extras.append(f"dtype={self.data.dtype}")
+        if self._array.size == 0 and self._array.shape != (0,):
+            extras.append(f"size={self._array.shape}")
+        if self._array.dtype not in (float32, int64, bool_):
+            extras.append(f"dtype={self._array.dtype}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn=<{self.grad_fn.name()}>")
         elif self._requires_grad:
             extras.append("requires_grad=True")
-        body = _format_array(self.data, indent=len("tensor("))
+        body = _format_array(self._array, indent=len("tensor("))
         return "tensor(" + ", ".join([body, *extras]) + ")"
 
     __str__ = __repr__
@@ -838,15 +1386,62 @@ class Tensor:
 _COMPARABLE = (Tensor, numbers.Number, np.ndarray, np.generic)
 
 
+class _HookHandle:
+    """What ``register_hook`` returns: ``handle.remove()`` unregisters the hook."""
+
+    def __init__(self, owner: Any, hook: Any) -> None:
+        self._owner, self._hook = owner, hook
+
+    def remove(self) -> None:
+        hooks = self._owner._hooks
+        if hooks is not None and self._hook in hooks:
+            hooks.remove(self._hook)
+            if not hooks:
+                self._owner._hooks = None
+
+
 def _tensor_from_array(data: Any, requires_grad: builtins.bool = False, grad_fn: Any = None):
     """Wrap an array in a Tensor without any checks (the fast path used by the ops)."""
     t = _new_tensor(Tensor)
-    t.data = data
+    t._array = data
     t.grad = None
     t._requires_grad = requires_grad
     t.grad_fn = grad_fn
-    t._version = 0
+    t._vc = [0]
+    t._base = None
+    t._view = None
+    t._hooks = None
     return t
+
+
+_TORCH_NAMES = {
+    np.dtype("float32"): "Float",
+    np.dtype("float64"): "Double",
+    np.dtype("float16"): "Half",
+    np.dtype("int64"): "Long",
+    np.dtype("int32"): "Int",
+    np.dtype("int16"): "Short",
+    np.dtype("int8"): "Char",
+    np.dtype("uint8"): "Byte",
+    np.dtype("bool"): "Bool",
+}
+
+
+def _torch_dtype_name(dtype: np.dtype) -> str:
+    """torch's name of a dtype in messages: Float, Double, Long, Int, Bool, ..."""
+    return _TORCH_NAMES.get(np.dtype(dtype), str(dtype))
+
+
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+def _check_inplace_dtype(op: str, result: np.dtype, target: np.dtype) -> None:
+    """An in-place op keeps the dtype; torch refuses to cast a float result into an int tensor."""
+    if _CATEGORY.get(result.kind, 0) > _CATEGORY.get(target.kind, 0):
+        raise RuntimeError(
+            f"{op}: result type {_torch_dtype_name(result)} can't be cast to the desired output "
+            f"type {_torch_dtype_name(target)} (an in-place op keeps the tensor's dtype)"
+        )
 
 
 _new_tensor = object.__new__
@@ -861,6 +1456,19 @@ def _size_args(sizes: Sequence[Any]) -> tuple[builtins.int, ...]:
     if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
         sizes = sizes[0]
     return tuple(builtins.int(s) for s in sizes)
+
+
+def _shape(size: tuple, kwargs: dict, op: str) -> tuple[builtins.int, ...]:
+    """The shape of a factory call: ``f(2, 3)``, ``f((2, 3))`` or ``f(size=(2, 3))``."""
+    extra = set(kwargs) - {"size", "layout", "pin_memory", "out", "memory_format"}
+    if extra:
+        raise TypeError(f"{op}() got an unexpected keyword argument {sorted(extra)[0]!r}")
+    if "size" in kwargs:
+        if size:
+            raise TypeError(f"{op}(): give the shape either positionally or as size=, not both")
+        given = kwargs["size"]
+        size = (given,) if isinstance(given, numbers.Integral) else (tuple(given),)
+    return _size_args(size)
 
 
 def _format_array(data: np.ndarray, indent: builtins.int) -> str:
@@ -949,19 +1557,43 @@ def _float_dtype(dtype: Any) -> np.dtype:
     return default_float_dtype if dtype is None else np.dtype(dtype)
 
 
-def zeros(*size: Any, dtype: Any = None, requires_grad: builtins.bool = False, device: Any = None):
+def zeros(
+    *size: Any,
+    dtype: Any = None,
+    requires_grad: builtins.bool = False,
+    device: Any = None,
+    **kwargs: Any,
+):
     """A tensor of zeros of shape ``size`` (float32 unless ``dtype`` is given)."""
-    return _factory(_xp(device).zeros(_size_args(size), _float_dtype(dtype)), requires_grad, device)
+    return _factory(
+        _xp(device).zeros(_shape(size, kwargs, "zeros"), _float_dtype(dtype)), requires_grad, device
+    )
 
 
-def ones(*size: Any, dtype: Any = None, requires_grad: builtins.bool = False, device: Any = None):
+def ones(
+    *size: Any,
+    dtype: Any = None,
+    requires_grad: builtins.bool = False,
+    device: Any = None,
+    **kwargs: Any,
+):
     """A tensor of ones of shape ``size`` (float32 unless ``dtype`` is given)."""
-    return _factory(_xp(device).ones(_size_args(size), _float_dtype(dtype)), requires_grad, device)
+    return _factory(
+        _xp(device).ones(_shape(size, kwargs, "ones"), _float_dtype(dtype)), requires_grad, device
+    )
 
 
-def empty(*size: Any, dtype: Any = None, requires_grad: builtins.bool = False, device: Any = None):
+def empty(
+    *size: Any,
+    dtype: Any = None,
+    requires_grad: builtins.bool = False,
+    device: Any = None,
+    **kwargs: Any,
+):
     """An uninitialised tensor of shape ``size``."""
-    return _factory(_xp(device).empty(_size_args(size), _float_dtype(dtype)), requires_grad, device)
+    return _factory(
+        _xp(device).empty(_shape(size, kwargs, "empty"), _float_dtype(dtype)), requires_grad, device
+    )
 
 
 def full(
@@ -986,10 +1618,13 @@ def rand(
     dtype: Any = None,
     requires_grad: builtins.bool = False,
     device: Any = None,
+    **kwargs: Any,
 ) -> Tensor:
     """Samples from U[0, 1) of shape ``size``."""
     gen = default_generator() if generator is None else generator
-    return _factory(gen.random(_size_args(size), _float_dtype(dtype)), requires_grad, device)
+    return _factory(
+        gen.random(_shape(size, kwargs, "rand"), _float_dtype(dtype)), requires_grad, device
+    )
 
 
 def randn(
@@ -998,11 +1633,14 @@ def randn(
     dtype: Any = None,
     requires_grad: builtins.bool = False,
     device: Any = None,
+    **kwargs: Any,
 ) -> Tensor:
     """Samples from the standard normal distribution of shape ``size``."""
     gen = default_generator() if generator is None else generator
     dtype = _float_dtype(dtype)
-    return _factory(gen.standard_normal(_size_args(size), dtype), requires_grad, device)
+    return _factory(
+        gen.standard_normal(_shape(size, kwargs, "randn"), dtype), requires_grad, device
+    )
 
 
 def randint(
@@ -1106,6 +1744,40 @@ def eye(
 ) -> Tensor:
     """An ``n x m`` matrix with ones on the diagonal."""
     return _factory(_xp(device).eye(n, m, dtype=_float_dtype(dtype)), requires_grad, device)
+
+
+def normal(
+    mean: Any = 0.0,
+    std: Any = 1.0,
+    size: Any = None,
+    *,
+    generator: np.random.Generator | None = None,
+    dtype: Any = None,
+    requires_grad: builtins.bool = False,
+    device: Any = None,
+) -> Tensor:
+    """Samples from N(mean, std**2), like ``torch.normal``.
+
+    ``mean`` and ``std`` are numbers (then ``size`` gives the shape) or tensors (their
+    broadcast shape; the dtype follows them).
+    """
+    gen = default_generator() if generator is None else generator
+    tensors = [t for t in (mean, std) if isinstance(t, Tensor)]
+    if tensors:
+        m = mean._array if isinstance(mean, Tensor) else mean
+        s = std._array if isinstance(std, Tensor) else std
+        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+        dtype = tensors[0].dtype if dtype is None else np.dtype(dtype)
+    else:
+        if size is None:
+            raise TypeError("normal(): give size= when mean and std are numbers")
+        m, s = mean, std
+        shape = (size,) if isinstance(size, numbers.Integral) else tuple(size)
+        dtype = _float_dtype(dtype)
+    if np.any(np.asarray(s) < 0):
+        raise RuntimeError("normal(): std must be >= 0")
+    values = (m + s * gen.standard_normal(shape)).astype(dtype)
+    return _factory(values, requires_grad, device)
 
 
 # The graph engine and the ops import ``Tensor`` from this module, so they are imported last

@@ -57,7 +57,7 @@ Metric = Callable[[Any, Any], float]
 
 
 def _as_array(x: Any) -> np.ndarray:
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return x._array if isinstance(x, Tensor) else np.asarray(x)
 
 
 def accuracy(output: Tensor | np.ndarray, target: Tensor | np.ndarray) -> float:

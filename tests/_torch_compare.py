@@ -29,7 +29,7 @@ def twins(arrays: Sequence[np.ndarray], device: str, requires_grad: bool = True)
 def to_numpy(value: Any) -> np.ndarray:
     """An nnlib or torch tensor (on any device) as a NumPy array."""
     if isinstance(value, Tensor):
-        return value.data
+        return value._array
     return value.detach().cpu().numpy()
 
 
@@ -64,7 +64,7 @@ def check_parity(
     out_theirs.backward(torch.tensor(upstream, device=device))
     for i, (a, b) in enumerate(zip(ours, theirs, strict=True)):
         if b.grad is None:
-            assert a.grad is None or not np.any(a.grad.data), f"input {i}: torch has no grad"
+            assert a.grad is None or not np.any(a.grad._array), f"input {i}: torch has no grad"
             continue
         assert a.grad is not None, f"input {i}: nnlib has no grad but torch does"
         assert a.grad.dtype == a.dtype, f"input {i}: grad dtype {a.grad.dtype} != {a.dtype}"

@@ -39,7 +39,7 @@ def _assert_grads_equal(ours, theirs, rtol):
         if tp.grad is None:
             assert p.grad is None
         else:
-            np.testing.assert_allclose(p.grad.data, tp.grad.cpu().numpy(), rtol=rtol, atol=0)
+            np.testing.assert_allclose(p.grad._array, tp.grad.cpu().numpy(), rtol=rtol, atol=0)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -61,7 +61,7 @@ def test_clip_grad_norm_matches_torch(norm_type, dtype, device):
 @pytest.mark.parametrize("norm_type", [2.0, 1.0, math.inf])
 def test_clip_grad_norm_is_a_no_op_under_max_norm(norm_type, device):
     ours, theirs = _twins(np.float64, device, scale=0.01, with_grad=(True, False, True))
-    before = [None if p.grad is None else p.grad.data.copy() for p in ours]
+    before = [None if p.grad is None else p.grad._array.copy() for p in ours]
     total = clip_grad_norm_(ours, max_norm=10.0, norm_type=norm_type)
     torch_total = torch.nn.utils.clip_grad_norm_(theirs, max_norm=10.0, norm_type=norm_type)
 
@@ -71,7 +71,7 @@ def test_clip_grad_norm_is_a_no_op_under_max_norm(norm_type, device):
         if old is None:
             assert p.grad is None
         else:
-            np.testing.assert_array_equal(p.grad.data, old)
+            np.testing.assert_array_equal(p.grad._array, old)
     _assert_grads_equal(ours, theirs, 1e-12)
 
 
@@ -122,12 +122,12 @@ def test_clip_grad_norm_properties(shapes, max_norm, norm_type, seed):
         p = tensor(rng.standard_normal(shape), requires_grad=True)
         p.grad = tensor(5 * rng.standard_normal(shape))
         params.append(p)
-    before = [p.grad.data.copy() for p in params]
+    before = [p.grad._array.copy() for p in params]
     total = clip_grad_norm_(params, max_norm, norm_type)
 
     flat = np.concatenate([g.ravel() for g in before])
     np.testing.assert_allclose(total.item(), np.linalg.norm(flat, norm_type), rtol=1e-12)
-    after = np.concatenate([p.grad.data.ravel() for p in params])
+    after = np.concatenate([p.grad._array.ravel() for p in params])
     assert np.linalg.norm(after, norm_type) <= max_norm * (1 + 1e-9) or total.item() <= max_norm
     scale = min(1.0, max_norm / (total.item() + 1e-6))
     np.testing.assert_allclose(after, scale * flat, rtol=1e-12)
@@ -139,8 +139,8 @@ def test_clip_grad_value_matches_torch(dtype, device):
     assert clip_grad_value_(ours, 0.75) is None
     torch.nn.utils.clip_grad_value_(theirs, 0.75)
     _assert_grads_equal(ours, theirs, 0)
-    assert max(np.abs(p.grad.data).max() for p in ours if p.grad is not None) == np.float32(0.75)
-    assert all(p.grad.data.dtype == dtype for p in ours if p.grad is not None)
+    assert max(np.abs(p.grad._array).max() for p in ours if p.grad is not None) == np.float32(0.75)
+    assert all(p.grad._array.dtype == dtype for p in ours if p.grad is not None)
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,7 @@ def make_dataset(n: int = 10) -> TensorDataset:
 
 def sample_ids(batches) -> list[int]:
     """The sample numbers (column 0 of x) of a sequence of ``(x, y)`` batches."""
-    return [int(v) for xb, _ in batches for v in xb.data[:, 0]]
+    return [int(v) for xb, _ in batches for v in xb._array[:, 0]]
 
 
 class Squares(Dataset):
@@ -49,9 +49,9 @@ def test_tensor_dataset_samples_are_rows():
     assert len(data) == 5
     x, y = data[3]
     assert isinstance(x, Tensor) and isinstance(y, Tensor)
-    np.testing.assert_array_equal(x.data, [3.0, 3.5])
+    np.testing.assert_array_equal(x._array, [3.0, 3.5])
     assert y.shape == () and y.item() == 0
-    np.testing.assert_array_equal(data[-1][0].data, [4.0, 4.5])
+    np.testing.assert_array_equal(data[-1][0]._array, [4.0, 4.5])
 
 
 def test_tensor_dataset_accepts_arrays_and_keeps_dtype():
@@ -90,7 +90,7 @@ def test_subset_views_dataset_in_order():
     data = make_dataset(6)
     subset = Subset(data, [4, 1, 5])
     assert len(subset) == 3
-    assert [int(subset[i][0].data[0]) for i in range(3)] == [4, 1, 5]
+    assert [int(subset[i][0]._array[0]) for i in range(3)] == [4, 1, 5]
     with pytest.raises(IndexError, match="Subset index 6 is out of range"):
         Subset(data, [0, 6])
     with pytest.raises(TypeError, match="1-D sequence of ints"):
@@ -172,7 +172,7 @@ def test_unshuffled_batches_in_order_with_short_last_batch():
     assert sample_ids(batches) == list(range(10))
     xb, yb = batches[-1]
     assert xb.dtype == np.float32 and yb.dtype == np.int64
-    np.testing.assert_array_equal(yb.data, [8 % 3, 9 % 3])
+    np.testing.assert_array_equal(yb._array, [8 % 3, 9 % 3])
 
 
 def test_drop_last_drops_the_short_batch():
@@ -235,8 +235,8 @@ def test_default_generator_makes_runs_repeatable_with_manual_seed():
 
 def test_labels_stay_with_their_samples_when_shuffled():
     for xb, yb in DataLoader(make_dataset(25), batch_size=6, shuffle=True, generator=2):
-        np.testing.assert_array_equal(xb.data[:, 0].astype(np.int64) % 3, yb.data)
-        np.testing.assert_array_equal(xb.data[:, 1], xb.data[:, 0] + 0.5)
+        np.testing.assert_array_equal(xb._array[:, 0].astype(np.int64) % 3, yb._array)
+        np.testing.assert_array_equal(xb._array[:, 1], xb._array[:, 0] + 0.5)
 
 
 def test_fast_path_gives_the_same_batches_as_the_generic_path():
@@ -245,8 +245,8 @@ def test_fast_path_gives_the_same_batches_as_the_generic_path():
     generic = DataLoader(data, batch_size=5, shuffle=True, generator=4, collate_fn=default_collate)
     for (fx, fy), (gx, gy) in zip(fast, generic, strict=True):
         assert fx.dtype == gx.dtype and fy.dtype == gy.dtype
-        np.testing.assert_array_equal(fx.data, gx.data)
-        np.testing.assert_array_equal(fy.data, gy.data)
+        np.testing.assert_array_equal(fx._array, gx._array)
+        np.testing.assert_array_equal(fy._array, gy._array)
 
 
 def test_fast_path_does_not_index_sample_by_sample(monkeypatch):
@@ -284,7 +284,7 @@ def test_subclass_overriding_getitem_is_respected():
     data = make_dataset(6)
     doubled = Doubled(*data.tensors)
     (xb, _), *_ = DataLoader(doubled, batch_size=6)
-    np.testing.assert_array_equal(xb.data, data.tensors[0].data * 2)
+    np.testing.assert_array_equal(xb._array, data.tensors[0]._array * 2)
 
 
 def test_generic_dataset_collates_like_torch():
@@ -296,7 +296,7 @@ def test_generic_dataset_collates_like_torch():
         for ours_field, torch_field in zip(batch, reference, strict=True):
             assert isinstance(ours_field, Tensor)
             assert str(ours_field.dtype) == str(torch_field.dtype).removeprefix("torch.")
-            np.testing.assert_array_equal(ours_field.data, torch_field.numpy())
+            np.testing.assert_array_equal(ours_field._array, torch_field.numpy())
 
 
 def test_default_collate_structures():
@@ -376,8 +376,8 @@ def test_batches_match_torch_dataloader_values(device):
     torch_data = tud.TensorDataset(torch.from_numpy(x).to(device), torch.from_numpy(y).to(device))
     theirs = tud.DataLoader(torch_data, batch_size=5)
     for (xb, yb), (tx, ty) in zip(ours, theirs, strict=True):
-        np.testing.assert_array_equal(xb.data, tx.cpu().numpy())
-        np.testing.assert_array_equal(yb.data, ty.cpu().numpy())
+        np.testing.assert_array_equal(xb._array, tx.cpu().numpy())
+        np.testing.assert_array_equal(yb._array, ty.cpu().numpy())
 
 
 def test_repr_mentions_settings():

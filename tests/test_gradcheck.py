@@ -57,16 +57,16 @@ def test_composites_pass_gradcheck(name):
 
 def test_gradcheck_leaves_the_inputs_untouched():
     x = _leaf(3)
-    before = x.data.copy()
+    before = x._array.copy()
     assert gradcheck(lambda t: (t * t).sum(), (x,))
-    np.testing.assert_array_equal(x.data, before)
+    np.testing.assert_array_equal(x._array, before)
     assert x.grad is None
 
 
 def test_gradcheck_agrees_with_torch_on_a_correct_function():
     x = _leaf(2, 3)
     assert gradcheck(lambda t: (t.exp() * t).sum(0), x)
-    tx = torch.tensor(x.data, requires_grad=True)
+    tx = torch.tensor(x._array, requires_grad=True)
     assert torch.autograd.gradcheck(lambda t: (t.exp() * t).sum(0), (tx,))
 
 

@@ -104,7 +104,7 @@ def test_xavier_uniform_statistics(shape, gain):
     fan_in, fan_out = fans(shape)
     std = gain * math.sqrt(2.0 / (fan_in + fan_out))
     w = init.xavier_uniform_(empty(shape), gain=gain, generator=np.random.default_rng(0))
-    assert_statistics(w.data, 0.0, std, bound=math.sqrt(3.0) * std)
+    assert_statistics(w._array, 0.0, std, bound=math.sqrt(3.0) * std)
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -112,7 +112,7 @@ def test_xavier_normal_statistics(shape):
     fan_in, fan_out = fans(shape)
     std = 0.5 * math.sqrt(2.0 / (fan_in + fan_out))
     w = init.xavier_normal_(empty(shape), gain=0.5, generator=np.random.default_rng(1))
-    assert_statistics(w.data, 0.0, std)
+    assert_statistics(w._array, 0.0, std)
 
 
 KAIMING_CASES = [
@@ -135,7 +135,7 @@ def test_kaiming_uniform_statistics(shape, mode, nonlinearity, a):
     w = init.kaiming_uniform_(
         empty(shape), a=a, mode=mode, nonlinearity=nonlinearity, generator=np.random.default_rng(2)
     )
-    assert_statistics(w.data, 0.0, std, bound=math.sqrt(3.0) * std)
+    assert_statistics(w._array, 0.0, std, bound=math.sqrt(3.0) * std)
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -147,13 +147,13 @@ def test_kaiming_normal_statistics(shape, mode, nonlinearity, a):
     w = init.kaiming_normal_(
         empty(shape), a=a, mode=mode, nonlinearity=nonlinearity, generator=np.random.default_rng(3)
     )
-    assert_statistics(w.data, 0.0, std)
+    assert_statistics(w._array, 0.0, std)
 
 
 def test_kaiming_default_is_he_for_relu():
     """Default a=0 with leaky_relu: std = sqrt(2 / fan_in), He et al.'s ReLU initialisation."""
     w = init.kaiming_normal_(empty((500, 400)), generator=np.random.default_rng(4))
-    assert_statistics(w.data, 0.0, math.sqrt(2.0 / 400))
+    assert_statistics(w._array, 0.0, math.sqrt(2.0 / 400))
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -162,33 +162,33 @@ def test_spread_matches_torch_initialisers(shape):
     torch.manual_seed(0)
     ours = init.kaiming_uniform_(empty(shape), a=math.sqrt(5), generator=np.random.default_rng(5))
     theirs = torch.nn.init.kaiming_uniform_(torch.empty(shape, dtype=torch.float64), a=math.sqrt(5))
-    np.testing.assert_allclose(ours.data.std(), theirs.std().item(), rtol=0.02)
-    np.testing.assert_allclose(np.abs(ours.data).max(), theirs.abs().max().item(), rtol=0.01)
+    np.testing.assert_allclose(ours._array.std(), theirs.std().item(), rtol=0.02)
+    np.testing.assert_allclose(np.abs(ours._array).max(), theirs.abs().max().item(), rtol=0.01)
     ours = init.xavier_normal_(empty(shape), generator=np.random.default_rng(6))
     theirs = torch.nn.init.xavier_normal_(torch.empty(shape, dtype=torch.float64))
-    np.testing.assert_allclose(ours.data.std(), theirs.std().item(), rtol=0.02)
+    np.testing.assert_allclose(ours._array.std(), theirs.std().item(), rtol=0.02)
 
 
 @pytest.mark.parametrize(("a", "b"), [(0.0, 1.0), (-3.0, 5.0)])
 def test_uniform_statistics(a, b):
     w = init.uniform_(empty((1000, 1000)), a, b, generator=np.random.default_rng(7))
-    assert_statistics(w.data, (a + b) / 2, (b - a) / math.sqrt(12.0))
-    assert w.data.min() >= a and w.data.max() < b
+    assert_statistics(w._array, (a + b) / 2, (b - a) / math.sqrt(12.0))
+    assert w._array.min() >= a and w._array.max() < b
 
 
 @pytest.mark.parametrize(("mean", "std"), [(0.0, 1.0), (2.5, 0.1)])
 def test_normal_statistics(mean, std):
     w = init.normal_(empty((1000, 1000)), mean, std, generator=np.random.default_rng(8))
-    assert_statistics(w.data, mean, std)
+    assert_statistics(w._array, mean, std)
 
 
 # ---------------------------------------------------------------- semantics
 def test_constant_zeros_ones():
     w = empty((3, 4), np.float32)
     assert init.constant_(w, 0.25) is w
-    np.testing.assert_array_equal(w.data, np.full((3, 4), 0.25, np.float32))
-    np.testing.assert_array_equal(init.ones_(w).data, np.ones((3, 4)))
-    np.testing.assert_array_equal(init.zeros_(w).data, np.zeros((3, 4)))
+    np.testing.assert_array_equal(w._array, np.full((3, 4), 0.25, np.float32))
+    np.testing.assert_array_equal(init.ones_(w)._array, np.ones((3, 4)))
+    np.testing.assert_array_equal(init.zeros_(w)._array, np.zeros((3, 4)))
 
 
 ALL_INITS = [
@@ -208,25 +208,25 @@ ALL_INITS = [
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_in_place_on_a_parameter_without_history(fill, dtype):
     weight = Parameter(tensor(np.full((20, 30), 7.0, dtype=dtype)))
-    storage = weight.data
+    storage = weight._array
     out = fill(weight, np.random.default_rng(9))
     assert out is weight
-    assert weight.data is storage  # the same array was written into
+    assert weight._array is storage  # the same array was written into
     assert weight.dtype == dtype
     assert weight.requires_grad and weight.is_leaf and weight.grad_fn is None
-    assert not (weight.data == 7.0).all()
+    assert not (weight._array == 7.0).all()
 
 
 def test_generator_makes_it_reproducible():
     a = init.kaiming_uniform_(empty((30, 20)), generator=np.random.default_rng(10))
     b = init.kaiming_uniform_(empty((30, 20)), generator=np.random.default_rng(10))
-    np.testing.assert_array_equal(a.data, b.data)
+    np.testing.assert_array_equal(a._array, b._array)
     manual_seed(11)
     c = init.xavier_normal_(empty((30, 20)))
     manual_seed(11)
     d = init.xavier_normal_(empty((30, 20)))
-    np.testing.assert_array_equal(c.data, d.data)
-    assert not np.array_equal(a.data, c.data)
+    np.testing.assert_array_equal(c._array, d._array)
+    assert not np.array_equal(a._array, c._array)
 
 
 def test_zero_element_tensor_is_a_no_op_with_a_warning():

@@ -39,7 +39,7 @@ def test_tensor_round_trip_keeps_values_and_dtype(device, dtype):
     )
     back = from_torch(t)
     assert isinstance(back, Tensor) and back.dtype == np.dtype(dtype)
-    np.testing.assert_array_equal(back.data, array)
+    np.testing.assert_array_equal(back._array, array)
     assert not back.requires_grad and not t.requires_grad
 
 
@@ -49,7 +49,7 @@ def test_to_torch_copies_and_follows_requires_grad():
     assert t.requires_grad and t.is_leaf and t.dtype == torch.float64
     assert not to_torch(source, requires_grad=False).requires_grad
     t.data[0] = 5.0
-    assert source.data[0] == 1.0  # no shared memory
+    assert source._array[0] == 1.0  # no shared memory
     assert to_torch(np.zeros((2, 2), np.float32)).dtype == torch.float32
     with pytest.raises(TypeError, match="expected an nnlib Tensor or NumPy array"):
         to_torch([1.0, 2.0])
@@ -60,7 +60,7 @@ def test_from_torch_copies_and_sets_requires_grad():
     t = from_torch(tt, requires_grad=True)
     assert t.requires_grad and t.is_leaf and t.dtype == np.float32
     tt.data[0] = 7
-    assert t.data[0] == 2
+    assert t._array[0] == 2
     with pytest.raises(TypeError, match="expected a torch.Tensor"):
         from_torch(np.zeros(2))
     with pytest.raises(TypeError, match="bfloat16"):
@@ -82,9 +82,9 @@ def test_copy_parameters_both_directions(device):
     twin = tnn.Sequential(tnn.Linear(3, 4), tnn.ReLU(), tnn.Linear(4, 2)).to(device)
     copy_parameters(twin, net)
     for name, value in twin.state_dict().items():
-        np.testing.assert_array_equal(net.state_dict()[name].data, value.cpu().numpy())
+        np.testing.assert_array_equal(net.state_dict()[name]._array, value.cpu().numpy())
     with torch.no_grad():
-        net[0].weight.data[...] = 0.5
+        net[0].weight._array[...] = 0.5
     copy_parameters(net, twin)
     assert torch.all(twin[0].weight == 0.5) and twin[0].weight.device.type == device
     assert isinstance(twin[0].weight, tnn.Parameter)
@@ -105,13 +105,13 @@ def test_copy_parameters_copies_buffers_and_casts_dtype():
 
     net, twin = WithBuffer(), TorchWithBuffer().double()
     copy_parameters(twin, net)
-    assert net.running.dtype == np.float32 and list(net.running.data) == [0.0, 1.0]
+    assert net.running.dtype == np.float32 and list(net.running._array) == [0.0, 1.0]
 
 
 def test_copy_parameters_lists_every_mismatch_and_copies_nothing():
     net = Sequential(OrderedDict(fc=Linear(3, 4), out=Linear(4, 2)))
     twin = tnn.Sequential(OrderedDict(fc=tnn.Linear(4, 3), head=tnn.Linear(4, 2)))
-    before = net.fc.weight.data.copy()
+    before = net.fc.weight._array.copy()
     with pytest.raises(ValueError) as info:
         copy_parameters(twin, net)
     message = str(info.value)
@@ -119,7 +119,7 @@ def test_copy_parameters_lists_every_mismatch_and_copies_nothing():
     assert "missing in destination (Sequential): head.weight, head.bias" in message
     assert "shape mismatch for fc.weight: source (3, 4), destination (4, 3)" in message
     assert "shape mismatch for fc.bias: source (3,), destination (4,)" in message
-    np.testing.assert_array_equal(net.fc.weight.data, before)
+    np.testing.assert_array_equal(net.fc.weight._array, before)
     with pytest.raises(TypeError, match="one nnlib Module and one torch.nn.Module"):
         copy_parameters(net, net)
 
@@ -146,11 +146,11 @@ def test_registered_converter_translates_names_and_layout(monkeypatch):
     net = Sequential(TransposedLinear(3, 2), ReLU())
     twin = tnn.Sequential(tnn.Linear(3, 2, bias=False), tnn.ReLU()).double()
     copy_parameters(twin, net)
-    np.testing.assert_array_equal(net[0].kernel.data, twin[0].weight.detach().numpy().T)
+    np.testing.assert_array_equal(net[0].kernel._array, twin[0].weight.detach().numpy().T)
     x = np.random.default_rng(0).standard_normal((4, 3))
     check_parity(net, twin, x)
     with torch.no_grad():
-        net[0].kernel.data[...] = 1.0
+        net[0].kernel._array[...] = 1.0
     copy_parameters(net, twin)
     assert torch.all(twin[0].weight == 1.0)
     with pytest.raises(TypeError, match="not an nnlib Module class"):

@@ -101,7 +101,7 @@ def test_scheduler_drives_the_optimizer_steps():
         p.grad = tensor(np.ones(1))
         optimizer.step()
         scheduler.step()
-    np.testing.assert_allclose(p.data, [-(1.0 + 0.5 + 0.25)])
+    np.testing.assert_allclose(p._array, [-(1.0 + 0.5 + 0.25)])
 
 
 @pytest.mark.parametrize("case", CASES, ids=[_case_id(c) for c in CASES])

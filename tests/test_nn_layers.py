@@ -33,17 +33,17 @@ def module_parity(net, twin, x: np.ndarray, device: str, dtype: str, seed: int =
     theirs_x = torch.tensor(x, device=device, requires_grad=True)
     ours, theirs = net(ours_x), twin(theirs_x)
     tol = TOL[dtype]
-    np.testing.assert_allclose(ours.data, theirs.detach().cpu().numpy(), **tol)
+    np.testing.assert_allclose(ours._array, theirs.detach().cpu().numpy(), **tol)
     assert ours.dtype == np.dtype(dtype)
     cotangent = np.random.default_rng(seed).standard_normal(ours.shape).astype(dtype)
     ours.backward(tensor(cotangent))
     theirs.backward(torch.tensor(cotangent, device=device))
-    np.testing.assert_allclose(ours_x.grad.data, theirs_x.grad.cpu().numpy(), **tol)
+    np.testing.assert_allclose(ours_x.grad._array, theirs_x.grad.cpu().numpy(), **tol)
     theirs_params = dict(twin.named_parameters())
     for name, param in net.named_parameters():
         assert param.grad.dtype == np.dtype(dtype), name
         np.testing.assert_allclose(
-            param.grad.data, theirs_params[name].grad.cpu().numpy(), err_msg=name, **tol
+            param.grad._array, theirs_params[name].grad.cpu().numpy(), err_msg=name, **tol
         )
 
 
@@ -85,14 +85,14 @@ def test_linear_initialisation_is_torchs_uniform_rule():
     bound = 1 / math.sqrt(400)
     for p in (layer.weight, layer.bias):
         assert isinstance(p, Parameter) and p.dtype == np.float32 and p.requires_grad
-        assert np.abs(p.data).max() <= bound
+        assert np.abs(p._array).max() <= bound
     assert layer.weight.shape == (300, 400) and layer.bias.shape == (300,)
     # U(-b, b) has variance b^2 / 3: a loose statistical check over 120,000 draws.
-    assert abs(layer.weight.data.var() / (bound**2 / 3) - 1) < 0.02
-    assert abs(layer.weight.data.mean()) < 0.01 * bound
+    assert abs(layer.weight._array.var() / (bound**2 / 3) - 1) < 0.02
+    assert abs(layer.weight._array.mean()) < 0.01 * bound
     manual_seed(0)
     again = Linear(400, 300)
-    np.testing.assert_array_equal(again.weight.data, layer.weight.data)
+    np.testing.assert_array_equal(again.weight._array, layer.weight._array)
     assert Linear(2, 3, dtype=np.float64).weight.dtype == np.float64
     assert Linear(2, 3, bias=False).bias is None
 

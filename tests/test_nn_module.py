@@ -178,7 +178,7 @@ def test_zero_grad_and_requires_grad():
     net(tensor(np.ones((4, 3), np.float32))).sum().backward()
     assert all(p.grad is not None for p in net.parameters())
     net.zero_grad(set_to_none=False)
-    assert all(np.all(p.grad.data == 0) for p in net.parameters())
+    assert all(np.all(p.grad._array == 0) for p in net.parameters())
     net.zero_grad()
     assert all(p.grad is None for p in net.parameters())
     assert net.requires_grad_(False) is net
@@ -221,11 +221,11 @@ def test_state_dict_shares_memory_like_torch():
     assert isinstance(state, OrderedDict) and list(state) == ["weight", "bias"]
     assert not isinstance(state["weight"], Parameter) and not state["weight"].requires_grad
     with no_grad():
-        net.weight.data += 1  # in-place training update shows through, as in torch
-    assert np.shares_memory(state["weight"].data, net.weight.data)
+        net.weight._array += 1  # in-place training update shows through, as in torch
+    assert np.shares_memory(state["weight"]._array, net.weight._array)
     snapshot = {k: v.clone() for k, v in net.state_dict().items()}
-    net.weight.data[...] = 0
-    assert not np.all(snapshot["weight"].data == 0)
+    net.weight._array[...] = 0
+    assert not np.all(snapshot["weight"]._array == 0)
     assert net.state_dict(keep_vars=True)["weight"] is net.weight
 
 
@@ -249,8 +249,8 @@ def test_load_state_dict_accepts_tensors_arrays_and_torch(kind):
     assert result.missing_keys == [] and result.unexpected_keys == []
     assert repr(result) == "<All keys matched successfully>"
     for (name, a), (_, b) in zip(src.state_dict().items(), dst.state_dict().items(), strict=True):
-        np.testing.assert_array_equal(a.data, b.data, err_msg=name)
-    assert not np.shares_memory(src.block.fc.weight.data, dst.block.fc.weight.data)
+        np.testing.assert_array_equal(a._array, b._array, err_msg=name)
+    assert not np.shares_memory(src.block.fc.weight._array, dst.block.fc.weight._array)
 
 
 def test_load_state_dict_errors_list_missing_unexpected_and_mismatched():
@@ -269,12 +269,12 @@ def test_load_state_dict_errors_list_missing_unexpected_and_mismatched():
     # strict=False tolerates missing/unexpected keys but never a wrong shape (as torch).
     with pytest.raises(RuntimeError, match="size mismatch for fc.weight"):
         net.load_state_dict(bad, strict=False)
-    before = net.fc.bias.data.copy()
+    before = net.fc.bias._array.copy()
     result = net.load_state_dict({"fc.weight": np.ones((3, 2)), "junk": 1}, strict=False)
     assert result == (["fc.bias"], ["junk"])
     assert result.missing_keys == ["fc.bias"] and result.unexpected_keys == ["junk"]
-    assert net.fc.weight.dtype == np.float32 and np.all(net.fc.weight.data == 1)
-    np.testing.assert_array_equal(net.fc.bias.data, before)
+    assert net.fc.weight.dtype == np.float32 and np.all(net.fc.weight._array == 1)
+    np.testing.assert_array_equal(net.fc.bias._array, before)
 
 
 def test_state_dict_round_trip_through_torch_model():
@@ -284,7 +284,7 @@ def test_state_dict_round_trip_through_torch_model():
     net.load_state_dict(twin.state_dict())
     x = np.random.default_rng(1).standard_normal((5, 3))
     np.testing.assert_allclose(
-        net(tensor(x)).data, twin(torch.from_numpy(x)).detach().numpy(), rtol=1e-12
+        net(tensor(x))._array, twin(torch.from_numpy(x)).detach().numpy(), rtol=1e-12
     )
     # ... and back through copy_parameters into a fresh torch model.
     fresh = TorchNet().double()
@@ -301,8 +301,8 @@ def test_deepcopy_and_pickle_keep_structure():
         assert [n for n, _ in clone.named_parameters()] == [n for n, _ in net.named_parameters()]
         assert clone.block.fc.weight is clone._modules["block"]._modules["fc"]._parameters["weight"]
         assert isinstance(clone.alpha, Parameter)
-        assert not np.shares_memory(clone.alpha.data, net.alpha.data)
-        np.testing.assert_array_equal(clone.block.fc.weight.data, net.block.fc.weight.data)
+        assert not np.shares_memory(clone.alpha._array, net.alpha._array)
+        np.testing.assert_array_equal(clone.block.fc.weight._array, net.block.fc.weight._array)
 
 
 # ------------------------------------------------------------------------- repr
@@ -343,4 +343,4 @@ def test_parameter_is_a_leaf_with_torch_repr():
     assert Parameter().shape == (0,)
     t = tensor([1.0], requires_grad=True)
     shared = Parameter(t)
-    assert shared.is_leaf and np.shares_memory(shared.data, t.data)
+    assert shared.is_leaf and np.shares_memory(shared._array, t._array)

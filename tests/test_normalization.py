@@ -65,7 +65,7 @@ def to_numpy(t: torch.Tensor) -> np.ndarray:
 
 
 def assert_close(actual, expected, dtype) -> None:
-    actual = actual.data if isinstance(actual, Tensor) else actual
+    actual = actual._array if isinstance(actual, Tensor) else actual
     np.testing.assert_allclose(actual, expected, **TOLERANCES[dtype])
 
 
@@ -107,7 +107,7 @@ def compare_step(nn_layer, torch_layer, x, grad, dtype, device):
     for (name, bn), (_, bt) in zip(
         nn_layer.named_buffers(), torch_layer.named_buffers(), strict=True
     ):
-        np.testing.assert_allclose(bn.data, to_numpy(bt), **TOLERANCES[dtype], err_msg=name)
+        np.testing.assert_allclose(bn._array, to_numpy(bt), **TOLERANCES[dtype], err_msg=name)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -136,12 +136,12 @@ def test_state_dict_round_trip_to_torch(nn_cls, torch_cls, args, shape, device):
     nn_layer = nn_cls(*args, dtype=np.float64)
     with no_grad():
         for p in nn_layer.parameters():
-            p.data[...] = rng.standard_normal(p.shape)
+            p._array[...] = rng.standard_normal(p.shape)
     for _ in range(2):
         nn_layer(tensor(rng.standard_normal(shape) + 2.0))
     torch_layer = torch_cls(*args).to(device=device, dtype=torch.float64)
     torch_layer.load_state_dict(
-        {k: torch.from_numpy(v.data.copy()) for k, v in nn_layer.state_dict().items()}
+        {k: torch.from_numpy(v._array.copy()) for k, v in nn_layer.state_dict().items()}
     )
     nn_layer.eval()
     torch_layer.eval()
@@ -191,8 +191,8 @@ def test_eval_is_independent_of_the_batch():
     layer(tensor(rng.standard_normal((16, 3)).astype(np.float32) * 4 + 2))
     layer.eval()
     batch = rng.standard_normal((6, 3)).astype(np.float32)
-    together = layer(tensor(batch)).data
-    alone = np.concatenate([layer(tensor(batch[i : i + 1])).data for i in range(6)])
+    together = layer(tensor(batch))._array
+    alone = np.concatenate([layer(tensor(batch[i : i + 1]))._array for i in range(6)])
     np.testing.assert_allclose(together, alone, rtol=1e-6)
     assert int(layer.num_batches_tracked.item()) == 1  # eval does not count batches
 
@@ -200,7 +200,7 @@ def test_eval_is_independent_of_the_batch():
 def test_training_output_is_standardised():
     layer = BatchNorm2d(4, dtype=np.float64)
     x = tensor(np.random.default_rng(4).standard_normal((8, 4, 5, 5)) * 3 + 7)
-    y = layer(x).data
+    y = layer(x)._array
     np.testing.assert_allclose(y.mean(axis=(0, 2, 3)), 0, atol=1e-6)
     np.testing.assert_allclose(y.var(axis=(0, 2, 3)), 1, rtol=1e-4)
 
@@ -214,18 +214,18 @@ def test_batch_norm_finite_differences():
 
     def objective(x_array):
         y = batch_norm(tensor(x_array), None, None, w, b, training=True)
-        return float((y.data**2 * proj).sum())
+        return float((y._array**2 * proj).sum())
 
     x = tensor(x0, requires_grad=True)
     y = batch_norm(x, None, None, w, b, training=True)
-    y.backward(tensor(2 * y.data * proj))
+    y.backward(tensor(2 * y._array * proj))
     numeric = np.zeros_like(x0)
     h = 1e-6
     for idx in np.ndindex(x0.shape):
         step = np.zeros_like(x0)
         step[idx] = h
         numeric[idx] = (objective(x0 + step) - objective(x0 - step)) / (2 * h)
-    np.testing.assert_allclose(x.grad.data, numeric, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(x.grad._array, numeric, rtol=1e-6, atol=1e-8)
 
 
 @settings(max_examples=30, deadline=None)

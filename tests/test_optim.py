@@ -134,10 +134,10 @@ def _assert_params_close(params, torch_params, step):
     for dtype, ps in params.items():
         rtol = RTOL[dtype]
         for i, (p, tp) in enumerate(zip(ps, torch_params[dtype], strict=True)):
-            assert p.data.dtype == dtype, f"step {step}: dtype changed to {p.data.dtype}"
+            assert p._array.dtype == dtype, f"step {step}: dtype changed to {p._array.dtype}"
             expected = tp.detach().cpu().numpy()
             np.testing.assert_allclose(
-                p.data,
+                p._array,
                 expected,
                 rtol=rtol,
                 atol=rtol * np.abs(expected).max(),
@@ -170,7 +170,7 @@ def test_trajectory_matches_torch(case, device):
         # The update must not change the gradients it reads (weight decay, maximize).
         for dtype, ps in params.items():
             for p, g in zip(ps, grads[step][dtype], strict=True):
-                np.testing.assert_array_equal(p.grad.data, g)
+                np.testing.assert_array_equal(p.grad._array, g)
 
 
 def _least_squares_data(seed=3):
@@ -219,8 +219,8 @@ def test_trajectory_on_a_real_loss_matches_torch(name, options, device):
         loss = optimizer.step(closure)
         torch_loss = torch_optimizer.step(torch_closure)
         np.testing.assert_allclose(loss.item(), torch_loss.item(), rtol=1e-12, err_msg=f"{step}")
-        np.testing.assert_allclose(w.data, tw.detach().cpu().numpy(), rtol=1e-12, atol=1e-14)
-        np.testing.assert_allclose(b.data, tb.detach().cpu().numpy(), rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(w._array, tw.detach().cpu().numpy(), rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(b._array, tb.detach().cpu().numpy(), rtol=1e-12, atol=1e-14)
     final_loss = ((tensor(x) @ w + b - tensor(y)) ** 2).mean().item()
     assert final_loss < ((x @ w0 + b0 - y) ** 2).mean()
 
@@ -262,7 +262,7 @@ def test_state_dict_round_trip_continues_the_run(name, options):
     saved = optimizer.state_dict()
     snapshot = copy.deepcopy(saved)
 
-    resumed_values = {dtype: [p.data.copy() for p in ps] for dtype, ps in params.items()}
+    resumed_values = {dtype: [p._array.copy() for p in ps] for dtype, ps in params.items()}
     resumed_params, resumed_groups = _nnlib_groups(resumed_values, {})
     resumed = ours(resumed_groups, lr=123.0)  # options come from the state dict
     resumed.load_state_dict(saved)
@@ -275,7 +275,7 @@ def test_state_dict_round_trip_continues_the_run(name, options):
         resumed.step()
     for dtype in params:
         for p, q in zip(params[dtype], resumed_params[dtype], strict=True):
-            np.testing.assert_array_equal(p.data, q.data)
+            np.testing.assert_array_equal(p._array, q._array)
     # The state dict is a snapshot: later steps of either optimizer did not change it.
     for index, entry in snapshot["state"].items():
         for key, value in entry.items():
@@ -383,7 +383,7 @@ def test_zero_grad_sets_to_none_or_zeros_in_place():
     grad = p.grad
     optimizer.zero_grad(set_to_none=False)
     assert p.grad is grad
-    np.testing.assert_array_equal(p.grad.data, np.zeros(3))
+    np.testing.assert_array_equal(p.grad._array, np.zeros(3))
     assert q.grad is None
     optimizer.zero_grad()
     assert p.grad is None
@@ -394,10 +394,10 @@ def test_step_skips_parameters_without_gradient():
     optimizer = Adam([p, q], lr=0.1)
     p.grad = tensor(np.ones(3))
     optimizer.step()
-    np.testing.assert_array_equal(q.data, np.ones(2))
+    np.testing.assert_array_equal(q._array, np.ones(2))
     assert not optimizer.state[q]
     assert optimizer.state[p]["step"] == 1
-    assert np.all(p.data < 1)
+    assert np.all(p._array < 1)
 
 
 def test_closure_result_is_returned():
@@ -411,7 +411,7 @@ def test_closure_result_is_returned():
 
     assert SGD([p], lr=0.5).step(closure) == 42.0
     assert calls == [1]
-    np.testing.assert_array_equal(p.data, np.full(2, 0.5))
+    np.testing.assert_array_equal(p._array, np.full(2, 0.5))
 
 
 def test_add_param_group_takes_defaults_and_adagrad_initialises_state():

@@ -37,12 +37,12 @@ def test_penalty_matches_torch(ours, theirs, device):
     value.backward()
     expected.backward()
     for p, q in zip(nn_params, torch_params, strict=True):
-        np.testing.assert_allclose(p.grad.data, q.grad.cpu().numpy(), rtol=1e-12)
+        np.testing.assert_allclose(p.grad._array, q.grad.cpu().numpy(), rtol=1e-12)
 
 
 def test_penalty_of_a_model_and_of_one_tensor():
     model = Linear(3, 2)
-    expected = sum(float((p.data.astype(np.float64) ** 2).sum()) for p in model.parameters())
+    expected = sum(float((p._array.astype(np.float64) ** 2).sum()) for p in model.parameters())
     assert l2_penalty(model.parameters()).item() == pytest.approx(expected, rel=1e-6)
     w = tensor(np.array([-1.0, 2.0, -3.0]))
     assert l1_penalty(w).item() == 6.0
@@ -55,7 +55,7 @@ def test_l2_penalty_matches_sgd_weight_decay():
     lam = 0.05
     w = tensor(np.array([0.5, -1.5, 2.0]), requires_grad=True)
     (lam * l2_penalty([w])).backward()
-    np.testing.assert_allclose(w.grad.data, 2 * lam * w.data)
+    np.testing.assert_allclose(w.grad._array, 2 * lam * w._array)
 
 
 def test_penalty_rejects_non_tensors():
@@ -69,15 +69,15 @@ def test_early_stopping_by_hand_restores_best_weights():
     snapshots = []
     flags = []
     for value in [1.0, 0.7, 0.8, 0.6, 0.65, 0.9]:
-        model.weight.data += 1.0  # "train": change the weights in place every epoch
-        snapshots.append(model.weight.data.copy())
+        model.weight._array += 1.0  # "train": change the weights in place every epoch
+        snapshots.append(model.weight._array.copy())
         flags.append(stopper.step(value, model))
     assert flags == [False, False, False, False, False, True]
     assert stopper.best_epoch == 3
     assert stopper.best_value == 0.6
     assert stopper.stopped_epoch == 5
     # The kept copy was not aliased to the storage that kept changing in place.
-    np.testing.assert_array_equal(model.weight.data, snapshots[3])
+    np.testing.assert_array_equal(model.weight._array, snapshots[3])
 
 
 def test_early_stopping_patience_zero_mode_max_and_min_delta():

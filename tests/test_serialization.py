@@ -23,7 +23,7 @@ def assert_same(loaded, original, where="obj"):
     assert type(loaded) is type(original), f"{where}: {type(loaded)} vs {type(original)}"
     if isinstance(original, Tensor):
         assert loaded.requires_grad == original.requires_grad, where
-        assert_same(loaded.data, original.data, where)
+        assert_same(loaded._array, original._array, where)
     elif isinstance(original, np.ndarray | np.generic):
         assert loaded.dtype == original.dtype and loaded.shape == original.shape, where
         assert np.asarray(loaded).tobytes() == np.asarray(original).tobytes(), where
@@ -308,4 +308,4 @@ def test_real_module_and_optimizer_checkpoint(tmp_path):
     assert_same(loaded["optimizer"], checkpoint["optimizer"])
     restored = Linear(3, 2)
     restored.load_state_dict(loaded["model"])
-    np.testing.assert_array_equal(restored.weight.data, model.weight.data)
+    np.testing.assert_array_equal(restored.weight._array, model.weight._array)

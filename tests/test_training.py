@@ -193,14 +193,14 @@ def test_keyboard_interrupt_from_the_loss_returns_partial_history(capsys):
     def loss_fn(output, target):
         calls["n"] += 1
         if calls["n"] == len(train) + 3:  # third batch of the second epoch
-            snapshot["weight"] = model.weight.data.copy()
+            snapshot["weight"] = model.weight._array.copy()
             raise KeyboardInterrupt
         return base_loss(output, target)
 
     history = fit(model, optimizer, loss_fn, train, epochs=5, progress=False)
     assert history.interrupted
     assert history.epochs == 1 and len(history["loss"]) == 1
-    np.testing.assert_array_equal(model.weight.data, snapshot["weight"])  # state kept
+    np.testing.assert_array_equal(model.weight._array, snapshot["weight"])  # state kept
     out = capsys.readouterr().out
     assert "interrupted" in out and "Traceback" not in out
     assert len(out.strip().splitlines()) == 1
@@ -266,7 +266,7 @@ class WeightRecorder:
         self.weights = []
 
     def on_epoch_end(self, epoch, logs, model):
-        self.weights.append(model.weight.data.copy())
+        self.weights.append(model.weight._array.copy())
 
 
 def test_early_stopping_restores_the_best_weights():
@@ -288,7 +288,7 @@ def test_early_stopping_restores_the_best_weights():
     assert history.stopped_early and history.epochs == 4
     assert stopper.best_epoch == 1 and stopper.best_value == 0.5 and stopper.stopped_epoch == 3
     assert not np.array_equal(recorder.weights[1], recorder.weights[3])
-    np.testing.assert_array_equal(model.weight.data, recorder.weights[1])
+    np.testing.assert_array_equal(model.weight._array, recorder.weights[1])
 
 
 def test_best_weights_restored_when_training_runs_out_of_epochs():
@@ -307,7 +307,7 @@ def test_best_weights_restored_when_training_runs_out_of_epochs():
         progress=False,
     )
     assert not history.stopped_early and stopper.best_epoch == 1
-    np.testing.assert_array_equal(model.weight.data, recorder.weights[1])
+    np.testing.assert_array_equal(model.weight._array, recorder.weights[1])
 
 
 # ---------------------------------------------------------------------------------- accuracy

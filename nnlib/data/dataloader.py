@@ -9,7 +9,7 @@ Two ways to build a batch:
 
 * **fast path** -- for a :class:`~nnlib.data.dataset.TensorDataset` (or a
   :class:`~nnlib.data.dataset.Subset` of one) with the default collate, the batch
-  is gathered with one fancy index per tensor, ``t.data[indices]``: no Python
+  is gathered with one fancy index per tensor, ``t._array[indices]``: no Python
   loop over samples;
 * **generic path** -- otherwise ``dataset[i]`` is called for each index and the
   list of samples is merged by ``collate_fn`` (:func:`default_collate` by default).
@@ -68,7 +68,7 @@ def default_collate(batch: list[Any]) -> Any:
         kinds = sorted({type(sample).__name__ for sample in batch})
         raise TypeError(f"default_collate got samples of mixed types {kinds}")
     if isinstance(first, Tensor):
-        return from_numpy(_stack([s.data for s in batch], "tensor"))
+        return from_numpy(_stack([s._array for s in batch], "tensor"))
     if isinstance(first, np.ndarray):
         if first.dtype == object:
             raise TypeError("default_collate cannot batch numpy arrays of dtype object")
@@ -123,7 +123,7 @@ def _gather_batch(dataset: Dataset) -> Callable[[np.ndarray], tuple[Tensor, ...]
         isinstance(dataset, TensorDataset)
         and type(dataset).__getitem__ is TensorDataset.__getitem__
     ):
-        return lambda indices: tuple(from_numpy(t.data[indices]) for t in dataset.tensors)
+        return lambda indices: tuple(from_numpy(t._array[indices]) for t in dataset.tensors)
     return None
 
 
@@ -147,6 +147,9 @@ class DataLoader:
         so ``nnlib.manual_seed`` makes runs repeatable.
     collate_fn : callable, optional
         Merges a list of samples into a batch; default :func:`default_collate`.
+    num_workers, pin_memory, timeout, worker_init_fn, persistent_workers, prefetch_factor
+        Accepted so that torch programs run unchanged, and ignored: nnlib loads batches in
+        the main process (a NumPy gather is already fast) and has no GPU memory to pin.
 
     Batches are new tensors, not connected to any autograd graph (data sets hold
     inputs and targets, which need no gradient).
@@ -166,7 +169,18 @@ class DataLoader:
         drop_last: bool = False,
         generator: int | np.random.Generator | None = None,
         collate_fn: Callable[[list[Any]], Any] | None = None,
+        num_workers: int = 0,
+        pin_memory: bool = False,
+        timeout: float = 0,
+        worker_init_fn: Callable[[int], None] | None = None,
+        persistent_workers: bool = False,
+        prefetch_factor: int | None = None,
     ) -> None:
+        if not isinstance(num_workers, Integral) or num_workers < 0:
+            raise ValueError(
+                f"num_workers option should be non-negative; use num_workers=0 to disable "
+                f"multiprocessing (got {num_workers!r})"
+            )
         if not isinstance(batch_size, Integral) or isinstance(batch_size, bool):
             raise TypeError(f"batch_size must be a positive int, got {batch_size!r}")
         if batch_size < 1:

@@ -107,9 +107,14 @@ class TensorDataset(Dataset):
             )
         self.tensors: tuple[Tensor, ...] = tuple(wrapped)
 
-    def __getitem__(self, index: int) -> tuple[Tensor, ...]:
+    def __getitem__(self, index: Any) -> tuple[Tensor, ...]:
         if not isinstance(index, Integral):
-            raise TypeError(f"TensorDataset index must be an int, got {type(index).__name__}")
+            if isinstance(index, (slice, list, np.ndarray, Tensor)):  # a batch, as in torch
+                return tuple(t[index] for t in self.tensors)
+            raise TypeError(
+                f"TensorDataset index must be an int, a slice or a list/tensor of indices, got "
+                f"{type(index).__name__}"
+            )
         size = len(self)
         if not -size <= index < size:
             raise IndexError(f"index {index} is out of range for a TensorDataset of length {size}")

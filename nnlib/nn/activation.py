@@ -20,8 +20,7 @@ class ReLU(Module):
     Parameters
     ----------
     inplace : bool, default False
-        Accepted so that torch code ports unchanged; nnlib always computes out of place
-        (the result is the same, only torch's memory saving is lost).
+        Write the result into the input, as torch does (autograd records the change).
     """
 
     def __init__(self, inplace: bool = False) -> None:
@@ -29,7 +28,7 @@ class ReLU(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return input.relu()
+        return input.relu_() if self.inplace else input.relu()
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""

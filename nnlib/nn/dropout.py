@@ -87,7 +87,8 @@ def dropout(
     generator = default_generator() if generator is None else generator
     mask = _scaled_mask(tuple(input.shape), p, input.dtype, generator)
     if inplace and not (input.requires_grad and is_grad_enabled()):
-        input.data *= mask
+        input._array *= mask
+        input._version += 1
         return input
     return _DropoutFunction.apply(input, mask)
 

@@ -1,6 +1,6 @@
 """Weight initialisation, shaped like ``torch.nn.init``.
 
-Every ``*_`` function fills a tensor **in place** (its ``.data`` array, keeping its dtype),
+Every ``*_`` function fills a tensor **in place** (its ``._array`` array, keeping its dtype),
 records nothing in the autograd graph, and returns the tensor, so that
 ``init.kaiming_uniform_(layer.weight)`` works on a parameter that requires grad.
 

@@ -151,9 +151,9 @@ class Linear(Module):
         """Redraw weight and bias from ``U(-1/sqrt(in_features), 1/sqrt(in_features))``."""
         generator = default_generator()
         bound = 1.0 / math.sqrt(self.in_features) if self.in_features > 0 else 0.0
-        self.weight.data[...] = generator.uniform(-bound, bound, size=self.weight.shape)
+        self.weight._array[...] = generator.uniform(-bound, bound, size=self.weight.shape)
         if self.bias is not None:
-            self.bias.data[...] = generator.uniform(-bound, bound, size=self.bias.shape)
+            self.bias._array[...] = generator.uniform(-bound, bound, size=self.bias.shape)
 
     def forward(self, input: Tensor) -> Tensor:
         shape = input.shape

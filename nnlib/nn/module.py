@@ -48,12 +48,19 @@ def _as_array(value: Any) -> np.ndarray:
     """A checkpoint value as a NumPy array: nnlib Tensors, NumPy arrays and (duck-typed,
     without importing torch) torch tensors are accepted."""
     if isinstance(value, Tensor):
-        return value.data
+        return value._array
     if isinstance(value, np.ndarray):
         return value
     if all(hasattr(value, name) for name in ("detach", "cpu", "numpy")):
         return value.detach().cpu().numpy()
     return np.asarray(value)
+
+
+def _is_array_like(value: Any) -> bool:
+    """Tensors, arrays, NumPy scalars and torch tensors are checkpoint values; lists are not."""
+    return isinstance(value, (Tensor, np.ndarray, np.generic)) or all(
+        hasattr(value, name) for name in ("detach", "cpu", "numpy")
+    )
 
 
 def _indent(text: str, spaces: int) -> str:
@@ -340,7 +347,7 @@ class Module:
             if set_to_none:
                 param.grad = None
             else:
-                param.grad.data[...] = 0
+                param.grad._array[...] = 0
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         """Switch gradient tracking of every parameter on or off (e.g. to freeze a layer)."""
@@ -370,9 +377,9 @@ class Module:
             for param in module._parameters.values():
                 if param is None:
                     continue
-                param.data = convert(param).data
+                param._array = convert(param)._array
                 if param.grad is not None:
-                    param.grad.data = convert(param.grad).data
+                    param.grad._array = convert(param.grad)._array
             for name, buffer in module._buffers.items():
                 if buffer is not None:
                     module._buffers[name] = convert(buffer)
@@ -476,8 +483,18 @@ class Module:
         own = self.state_dict(keep_vars=True)
         missing = [key for key in own if key not in state_dict]
         unexpected = [key for key in state_dict if key not in own]
-        arrays = {key: _as_array(state_dict[key]) for key in own if key in state_dict}
-        mismatched = [
+        wrong_type = [
+            f'While copying the parameter named "{key}", expected a Tensor or array from '
+            f"checkpoint but received {type(state_dict[key]).__name__}"
+            for key in own
+            if key in state_dict and not _is_array_like(state_dict[key])
+        ]
+        arrays = {
+            key: _as_array(state_dict[key])
+            for key in own
+            if key in state_dict and _is_array_like(state_dict[key])
+        }
+        mismatched = wrong_type + [
             f"size mismatch for {key}: copying a param with shape {_shape_str(array.shape)} "
             f"from checkpoint, the shape in current model is {_shape_str(own[key].shape)}."
             for key, array in arrays.items()
@@ -498,7 +515,7 @@ class Module:
             )
         with no_grad():
             for key, array in arrays.items():
-                own[key].data[...] = array
+                own[key]._array[...] = array
         return IncompatibleKeys(missing, unexpected)
 
     # --------------------------------------------------------------------- repr

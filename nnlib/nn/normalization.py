@@ -163,7 +163,7 @@ def batch_norm(
     """
     if input.ndim < 2:
         raise ValueError(f"batch_norm: expected input of shape (N, C, *), got {tuple(input.shape)}")
-    x = input.data
+    x = input._array
     if training:
         _check_batch_size(input, "batch_norm")
         axes = _reduce_axes(x.ndim)
@@ -173,15 +173,15 @@ def batch_norm(
             count = x.size // x.shape[1]
             unbiased_var = var * (count / (count - 1))
             # In place, so that every reference to the buffer sees the update.
-            running_mean.data[...] = (1 - momentum) * running_mean.data + momentum * mean
-            running_var.data[...] = (1 - momentum) * running_var.data + momentum * unbiased_var
+            running_mean._array[...] = (1 - momentum) * running_mean._array + momentum * mean
+            running_var._array[...] = (1 - momentum) * running_var._array + momentum * unbiased_var
     else:
         if running_mean is None or running_var is None:
             raise ValueError(
                 "batch_norm: running_mean and running_var are required when not training"
             )
-        mean = running_mean.data.astype(x.dtype, copy=False)
-        var = running_var.data.astype(x.dtype, copy=False)
+        mean = running_mean._array.astype(x.dtype, copy=False)
+        var = running_var._array.astype(x.dtype, copy=False)
     invstd = ((var + eps) ** -0.5).astype(x.dtype, copy=False)
     return _BatchNormFunction.apply(input, weight, bias, mean, invstd, training)
 
@@ -239,17 +239,17 @@ class _BatchNorm(Module):
     def reset_running_stats(self) -> None:
         """Running mean 0, running variance 1, no batches seen."""
         if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+            self.running_mean._array[...] = 0
+            self.running_var._array[...] = 1
+            self.num_batches_tracked._array[...] = 0
 
     def reset_parameters(self) -> None:
         """Reset the running statistics, and the scale/shift to 1/0."""
         self.reset_running_stats()
         if self.weight is not None:
-            self.weight.data[...] = 1
+            self.weight._array[...] = 1
         if self.bias is not None:
-            self.bias.data[...] = 0
+            self.bias._array[...] = 0
 
     def _check_input(self, input: Tensor) -> None:
         if not isinstance(input, Tensor):
@@ -277,9 +277,9 @@ class _BatchNorm(Module):
 
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.data[...] += 1
+            self.num_batches_tracked._array[...] += 1
             if self.momentum is None:  # cumulative moving average
-                factor = 1.0 / float(self.num_batches_tracked.data)
+                factor = 1.0 / float(self.num_batches_tracked._array)
 
         # Only update running statistics that are tracked, and only while training.
         update = not self.training or self.track_running_stats
@@ -497,9 +497,9 @@ class LayerNorm(Module):
     def reset_parameters(self) -> None:
         """Scale 1 and shift 0."""
         if self.weight is not None:
-            self.weight.data[...] = 1
+            self.weight._array[...] = 1
         if self.bias is not None:
-            self.bias.data[...] = 0
+            self.bias._array[...] = 0
 
     def forward(self, input: Tensor) -> Tensor:
         """Normalise ``input`` of shape ``(*, *normalized_shape)``; output has the same shape."""

@@ -38,9 +38,9 @@ class Parameter(Tensor):
         if data is None:
             data = np.empty(0, dtype=np.float32)
         elif isinstance(data, Tensor):
-            data = data.data  # the parameter is a fresh leaf that shares the storage
+            data = data._array  # the parameter is a fresh leaf that shares the storage
         elif not isinstance(data, np.ndarray):
-            data = tensor(data).data
+            data = tensor(data)._array
         super().__init__(data, requires_grad=requires_grad)
 
     def __repr__(self) -> str:

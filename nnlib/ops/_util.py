@@ -7,10 +7,14 @@ from typing import Any
 
 import numpy as np
 
-from nnlib.tensor import Tensor, _tensor_from_array, default_float_dtype
+from nnlib.tensor import Tensor, default_float_dtype
 
 __all__ = [
     "as_index",
+    "cast_to",
+    "float_input",
+    "promote_types",
+    "result_type",
     "broadcast_error",
     "normalize_dim",
     "normalize_dims",
@@ -72,61 +76,135 @@ def _operand(op: str, x: Any) -> Any:
 
 def _dtype_of(x: Any) -> np.dtype | None:
     if isinstance(x, Tensor):
-        return x.data.dtype
+        return x._array.dtype
     if isinstance(x, np.ndarray):
         return x.dtype
     return None
 
 
-def _cast(x: Any, dtype: np.dtype) -> Any:
+def float_input(x: Tensor) -> Tensor:
+    """A floating-only function's input: integer and bool tensors become float32, like torch."""
+    if x._array.dtype.kind in "biu":
+        return cast_to(x, default_float_dtype)
+    return x
+
+
+#: torch's dtype categories: bool < integer < floating < complex.
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+def promote_types(a: np.dtype | None, b: np.dtype | None) -> np.dtype | None:
+    """torch.promote_types: the higher category wins; within one, the wider type.
+
+    NumPy differs across categories (int64 with float32 gives float64 there); torch keeps
+    the floating type (float32).
+    """
+    if a is None:
+        return b
+    if b is None or a == b:
+        return a
+    ca, cb = _CATEGORY[a.kind], _CATEGORY[b.kind]
+    if ca != cb:
+        return a if ca > cb else b
+    return np.promote_types(a, b)
+
+
+def _combine_categories(higher: np.dtype | None, lower: np.dtype | None) -> np.dtype | None:
+    """A higher-priority operand group keeps its dtype unless the lower one is of a higher
+    category (torch's ``combine_categories``)."""
+    if higher is None:
+        return lower
+    if lower is None:
+        return higher
+    if _CATEGORY[higher.kind] >= 2:
+        return higher
+    if higher.kind == "b" or _CATEGORY[lower.kind] >= 2:
+        return promote_types(higher, lower)
+    return higher
+
+
+_PY_DTYPES = {bool: np.dtype(bool), int: np.dtype(np.int64)}
+
+
+def result_type(*operands: Any) -> np.dtype:
+    """torch.result_type of tensors, arrays and Python numbers.
+
+    Tensors with dimensions decide first; 0-d tensors, then Python numbers, only widen the
+    result when they are of a higher category (``float32_tensor * float64_0d`` stays float32,
+    ``int32_tensor + 5`` stays int32, ``int_tensor * 0.5`` is float32).
+    """
+    dim = zero = wrapped = None
+    for x in operands:
+        array = x._array if isinstance(x, Tensor) else x
+        dtype = getattr(array, "dtype", None)
+        if dtype is not None and isinstance(array, np.ndarray):
+            if array.ndim:
+                dim = promote_types(dim, dtype)
+            else:
+                zero = promote_types(zero, dtype)
+            continue
+        if isinstance(x, np.generic):
+            x = x.item()
+        if isinstance(x, bool):
+            kind = _PY_DTYPES[bool]
+        elif isinstance(x, numbers.Integral):
+            kind = _PY_DTYPES[int]
+        elif isinstance(x, numbers.Real):
+            kind = default_float_dtype
+        elif isinstance(x, numbers.Complex):
+            kind = np.dtype(np.complex64)
+        else:
+            continue
+        wrapped = promote_types(wrapped, kind)
+    return _combine_categories(dim, _combine_categories(zero, wrapped))
+
+
+def cast_to(x: Any, dtype: np.dtype) -> Any:
+    """``x`` with ``dtype``: Tensors differentiably, arrays by ``astype``, numbers unchanged."""
     if isinstance(x, Tensor):
-        return _tensor_from_array(x.data.astype(dtype))
+        if x._array.dtype == dtype:
+            return x
+        from nnlib.ops.elementwise import to_dtype  # elementwise imports this module
+
+        return to_dtype(x, dtype)
     if isinstance(x, np.ndarray):
-        return x.astype(dtype)
+        return x if x.dtype == dtype else x.astype(dtype)
     return x
 
 
 def promote_operands(op: str, a: Any, b: Any) -> tuple[Any, Any]:
-    """Check two operands and give them torch's result dtype where NumPy's differs.
+    """Check two operands and give them torch's result dtype (:func:`result_type`).
 
-    NumPy turns ``int64 + float32`` into float64 and ``int_tensor * 0.5`` into float64; torch
-    keeps the floating operand's dtype (or its default float32). Python numbers stay Python
-    numbers so that they never upcast a float32 tensor.
+    NumPy turns ``int64 + float32`` into float64, ``int_tensor * 0.5`` into float64 and
+    lets a 0-d float64 array widen a float32 one; torch does none of these. Python numbers
+    stay Python numbers, which NumPy treats as "weak" (they never widen an array).
     """
     # Fast path for the common cases: tensor with tensor of the same dtype, float tensor with
     # a Python number.
     if a.__class__ is Tensor:
         if b.__class__ is Tensor:
-            if a.data.dtype is b.data.dtype:
+            if a._array.dtype is b._array.dtype:
                 return a, b
-        elif b.__class__ in _SCALARS and (b.__class__ is not float or a.data.dtype.kind == "f"):
+        elif b.__class__ in _SCALARS and (b.__class__ is not float or a._array.dtype.kind == "f"):
             return a, b
     elif b.__class__ is Tensor and a.__class__ in _SCALARS:
-        if a.__class__ is not float or b.data.dtype.kind == "f":
+        if a.__class__ is not float or b._array.dtype.kind == "f":
             return a, b
     a = _operand(op, a)
     b = _operand(op, b)
     a_dtype = _dtype_of(a)
     b_dtype = _dtype_of(b)
-    if a_dtype is not None and b_dtype is not None:
-        if a_dtype is b_dtype or a_dtype == b_dtype:
-            return a, b
-        a_float = a_dtype.kind == "f"
-        if a_float and b_dtype.kind != "f":
-            b = _cast(b, a_dtype)
-        elif b_dtype.kind == "f" and not a_float:
-            a = _cast(a, b_dtype)
+    if a_dtype is not None and b_dtype is not None and a_dtype == b_dtype:
         return a, b
-    if a_dtype is not None:
-        if a_dtype.kind != "f" and isinstance(b, float):
-            a = _cast(a, default_float_dtype)
-    elif b_dtype is not None and b_dtype.kind != "f" and isinstance(a, float):
-        b = _cast(b, default_float_dtype)
-    return a, b
+    target = result_type(a, b)
+    return cast_to(a, target), cast_to(b, target)
 
 
-def as_index(index: Any) -> Any:
-    """An index for NumPy: Tensors inside become their arrays, lists become arrays."""
+def as_index(index: Any, shape: tuple[int, ...] | None = None) -> Any:
+    """An index for NumPy: Tensors inside become their arrays, lists become arrays.
+
+    A uint8 tensor is a mask, as torch treats it; float indices raise a clear error.
+    """
     if isinstance(index, tuple):
         return tuple(_index_part(i) for i in index)
     return _index_part(index)
@@ -134,9 +212,18 @@ def as_index(index: Any) -> Any:
 
 def _index_part(part: Any) -> Any:
     if isinstance(part, Tensor):
-        return part.data
-    if isinstance(part, list):
-        return np.asarray([p.item() if isinstance(p, Tensor) else p for p in part])
+        part = part._array
+    elif isinstance(part, list):
+        values = [p.item() if isinstance(p, Tensor) else p for p in part]
+        part = np.asarray(values) if values else np.zeros(0, dtype=np.int64)
+    if isinstance(part, np.ndarray):
+        if part.dtype == np.uint8:
+            return part.astype(bool)
+        if part.dtype.kind not in "iub":
+            raise IndexError(
+                f"tensors used as indices must be long, int, byte or bool tensors, got dtype "
+                f"{part.dtype}"
+            )
     return part
 
 

@@ -8,13 +8,13 @@ from nnlib.backend import array_module
 from nnlib.ops._util import broadcast_error, promote_operands
 from nnlib.tensor import Tensor, _tensor_from_array
 
-__all__ = ["eq", "equal", "ge", "gt", "isclose", "le", "lt", "ne"]
+__all__ = ["allclose", "eq", "equal", "ge", "gt", "isclose", "le", "lt", "ne"]
 
 
 def _compare(op: str, name: str, input: Any, other: Any) -> Tensor:
     a, b = promote_operands(op, input, other)
-    a = a.data if isinstance(a, Tensor) else a
-    b = b.data if isinstance(b, Tensor) else b
+    a = a._array if isinstance(a, Tensor) else a
+    b = b._array if isinstance(b, Tensor) else b
     try:
         result = getattr(array_module(a, b), name)(a, b)
     except ValueError:
@@ -54,13 +54,20 @@ def ge(input: Any, other: Any) -> Tensor:
 
 def equal(input: Tensor, other: Tensor) -> bool:
     """True if both tensors have the same shape and the same values."""
-    return bool(array_module(input.data).array_equal(input.data, other.data))
+    return bool(array_module(input._array).array_equal(input._array, other._array))
 
 
 def isclose(
     input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
 ) -> Tensor:
     """Elementwise ``|input - other| <= atol + rtol * |other|``."""
-    xp = array_module(input.data)
-    close = xp.isclose(input.data, other.data, rtol=rtol, atol=atol, equal_nan=equal_nan)
+    xp = array_module(input._array)
+    close = xp.isclose(input._array, other._array, rtol=rtol, atol=atol, equal_nan=equal_nan)
     return _tensor_from_array(xp.asarray(close))
+
+
+def allclose(
+    input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+) -> bool:
+    """True if every element of ``input`` is close to ``other`` (see :func:`isclose`)."""
+    return bool(isclose(input, other, rtol, atol, equal_nan)._array.all())

@@ -12,12 +12,14 @@ from typing import Any
 
 from nnlib.autograd import Function, Node, unbroadcast
 from nnlib.backend import array_module
-from nnlib.ops._util import broadcast_error, promote_operands
+from nnlib.ops._util import broadcast_error, cast_to, float_input, promote_operands, result_type
 from nnlib.tensor import Tensor, _tensor_from_array, default_float_dtype
 
 __all__ = [
     "abs",
     "add",
+    "bitwise",
+    "bitwise_not",
     "clamp",
     "clip",
     "clone",
@@ -25,6 +27,7 @@ __all__ = [
     "div",
     "exp",
     "fill",
+    "floor_divide",
     "log",
     "masked_fill",
     "maximum",
@@ -33,6 +36,7 @@ __all__ = [
     "neg",
     "pow",
     "relu",
+    "remainder",
     "sigmoid",
     "sqrt",
     "sub",
@@ -106,6 +110,8 @@ class Mul(Function):
 class MulNumber(Function):
     """``a * number``: the number is kept as an attribute, so there is no buffer to free."""
 
+    torch_name = "Mul"
+
     @staticmethod
     def forward(ctx: Node, a: Any, number: Any) -> Any:
         ctx.number = number
@@ -139,6 +145,8 @@ class Div(Function):
 class DivByNumber(Function):
     """``a / number``."""
 
+    torch_name = "Div"
+
     @staticmethod
     def forward(ctx: Node, a: Any, number: Any) -> Any:
         ctx.number = number
@@ -151,6 +159,8 @@ class DivByNumber(Function):
 
 class NumberDiv(Function):
     """``number / b``; the gradient -number / b**2 is computed from the saved output."""
+
+    torch_name = "Div"
 
     @staticmethod
     def forward(ctx: Node, number: Any, b: Any) -> Any:
@@ -198,6 +208,8 @@ class Pow(Function):
 class PowNumber(Function):
     """``a ** number``."""
 
+    torch_name = "Pow"
+
     @staticmethod
     def forward(ctx: Node, a: Any, number: Any) -> Any:
         ctx.save_for_backward(a)
@@ -215,6 +227,8 @@ class PowNumber(Function):
 
 class NumberPow(Function):
     """``number ** b``: the gradient is number**b * log(number)."""
+
+    torch_name = "Pow"
 
     @staticmethod
     def forward(ctx: Node, number: Any, b: Any) -> Any:
@@ -493,7 +507,13 @@ def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
 
 
 def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
-    """``input - alpha * other`` with broadcasting."""
+    """``input - alpha * other`` with broadcasting (not defined for bool tensors, like torch)."""
+    for x in (input, other):
+        if isinstance(x, Tensor) and x._array.dtype.kind == "b" or x.__class__ is bool:
+            raise RuntimeError(
+                "Subtraction, the `-` operator, with a bool tensor is not supported; use "
+                "logical_xor() or ^, or convert with .int() first"
+            )
     if alpha != 1:
         other = mul(other, alpha)
     return Sub.apply(*promote_operands("sub", input, other))
@@ -538,17 +558,17 @@ def neg(input: Tensor) -> Tensor:
 
 def exp(input: Tensor) -> Tensor:
     """Elementwise e**x."""
-    return Exp.apply(input)
+    return Exp.apply(float_input(input))
 
 
 def log(input: Tensor) -> Tensor:
     """Elementwise natural logarithm."""
-    return Log.apply(input)
+    return Log.apply(float_input(input))
 
 
 def sqrt(input: Tensor) -> Tensor:
     """Elementwise square root."""
-    return Sqrt.apply(input)
+    return Sqrt.apply(float_input(input))
 
 
 def abs(input: Tensor) -> Tensor:
@@ -560,6 +580,9 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
     """Limit values to ``[min, max]``; either bound may be ``None`` (or a tensor)."""
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
+    bounds = [b for b in (min, max) if b is not None]
+    dtype = result_type(input, *bounds)
+    input = cast_to(input, dtype)
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         out = input
         if min is not None:
@@ -575,16 +598,19 @@ clip = clamp
 
 def tanh(input: Tensor) -> Tensor:
     """Elementwise hyperbolic tangent."""
-    return Tanh.apply(input)
+    return Tanh.apply(float_input(input))
 
 
 def sigmoid(input: Tensor) -> Tensor:
     """Elementwise logistic function ``1 / (1 + e**-x)``, stable for large ``|x|``."""
-    return Sigmoid.apply(input)
+    return Sigmoid.apply(float_input(input))
 
 
-def relu(input: Tensor) -> Tensor:
-    """Elementwise max(x, 0) (gradient 0 at 0, like torch)."""
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """Elementwise max(x, 0) (gradient 0 at 0, like torch); ``inplace=True`` writes into
+    ``input`` (recorded by autograd)."""
+    if inplace:
+        return input.relu_()
     return ReLU.apply(input)
 
 
@@ -600,26 +626,47 @@ def minimum(input: Any, other: Any) -> Tensor:
 
 def where(condition: Any, input: Any, other: Any) -> Tensor:
     """``input`` where ``condition`` is true, ``other`` elsewhere (all broadcast together)."""
-    cond = condition.data if isinstance(condition, Tensor) else condition
+    cond = condition._array if isinstance(condition, Tensor) else condition
     if getattr(cond, "dtype", None) is None or cond.dtype.kind != "b":
         raise TypeError(
             f"where: condition must be a bool tensor, got {getattr(cond, 'dtype', type(cond))}"
         )
+    dtype = result_type(input, other)
     a, b = promote_operands("where", input, other)
+    a, b = cast_to(a, dtype), cast_to(b, dtype)
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        a = array_module().asarray(a, dtype=dtype)
     return Where.apply(cond, a, b)
 
 
 def masked_fill(input: Tensor, mask: Any, value: Any) -> Tensor:
-    """``value`` where ``mask`` is true, ``input`` elsewhere."""
-    if not isinstance(value, Tensor):
-        value = float(value) if input.dtype.kind == "f" else value
+    """``value`` where ``mask`` is true, ``input`` elsewhere; keeps ``input``'s dtype (like torch).
+
+    ``mask`` must be a bool tensor that broadcasts to ``input``; ``value`` a number or a
+    0-d tensor (which then receives a gradient).
+    """
+    mask_array = mask._array if isinstance(mask, Tensor) else mask
+    if getattr(mask_array, "dtype", None) is None or mask_array.dtype.kind != "b":
+        raise TypeError(
+            f"masked_fill: mask must be a bool tensor, got "
+            f"{getattr(mask_array, 'dtype', type(mask).__name__)}"
+        )
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise RuntimeError(
+                f"masked_fill only supports a 0-dimensional value tensor, but got tensor with "
+                f"{value.ndim} dimension(s)"
+            )
+        value = cast_to(value, input._array.dtype)
+    else:
+        value = array_module().asarray(value).astype(input._array.dtype)
     return where(mask, value, input)
 
 
 def to_dtype(input: Tensor, dtype: Any) -> Tensor:
     """``input`` cast to ``dtype``; gradients are cast back."""
     if isinstance(input, Tensor) and input.requires_grad and dtype.kind != "f":
-        return _tensor_from_array(input.data.astype(dtype))
+        return _tensor_from_array(input._array.astype(dtype))
     return ToDtype.apply(input, dtype)
 
 
@@ -652,6 +699,96 @@ def _to_default_float(x: Any) -> Any:
 
 def _is_float(x: Any) -> bool:
     if isinstance(x, Tensor):
-        return x.data.dtype.kind == "f"
+        return x._array.dtype.kind == "f"
     dtype = getattr(x, "dtype", None)
     return dtype.kind == "f" if dtype is not None else isinstance(x, float)
+
+
+# ---------------------------------------------------------------------------- integer-style
+class FloorDivide(Function):
+    """``a // b`` rounded towards minus infinity; like torch, it has no derivative."""
+
+    @staticmethod
+    def forward(ctx: Node, a: Any, b: Any) -> Any:
+        try:
+            return array_module(a, b).floor_divide(a, b)
+        except ValueError:
+            raise broadcast_error("floor_divide", a, b) from None
+
+    @staticmethod
+    def backward(ctx: Node, grad: Any) -> tuple[Any, Any]:
+        raise RuntimeError(
+            "the derivative for 'floor_divide' is not implemented (it is piecewise constant); "
+            "detach() the result or use true division"
+        )
+
+
+class Remainder(Function):
+    """``a % b`` with the sign of ``b`` (Python's and torch's rule): a - floor(a / b) * b."""
+
+    @staticmethod
+    def forward(ctx: Node, a: Any, b: Any) -> Any:
+        ctx.shapes = (getattr(a, "shape", ()), getattr(b, "shape", ()))
+        try:
+            return array_module(a, b).remainder(a, b)
+        except ValueError:
+            raise broadcast_error("remainder", a, b) from None
+
+    @staticmethod
+    def backward(ctx: Node, grad: Any) -> tuple[Any, Any]:
+        need_a, need_b = ctx.needs_input_grad
+        if need_b:  # torch defines no derivative with respect to the divisor either
+            raise RuntimeError(
+                "the derivative of remainder (%) with respect to the divisor is not "
+                "implemented, as in torch; detach() the divisor"
+            )
+        return (unbroadcast(grad, ctx.shapes[0]) if need_a else None), None
+
+
+def floor_divide(input: Any, other: Any) -> Tensor:
+    """``input // other``, rounded towards minus infinity (torch's ``rounding_mode="floor"``)."""
+    return FloorDivide.apply(*_as_tensors(*promote_operands("floor_divide", input, other)))
+
+
+def remainder(input: Any, other: Any) -> Tensor:
+    """``input % other`` with the sign of ``other``, like Python and torch."""
+    return Remainder.apply(*_as_tensors(*promote_operands("remainder", input, other)))
+
+
+def _as_tensors(a: Any, b: Any) -> tuple[Any, Any]:
+    """Python numbers as 0-d arrays of the other operand's dtype (for ops NumPy types weakly)."""
+    if not isinstance(a, Tensor):
+        a = array_module().asarray(a, dtype=b.dtype)
+    if not isinstance(b, Tensor):
+        b = array_module().asarray(b, dtype=a.dtype)
+    return a, b
+
+
+_BITWISE = {"and": "bitwise_and", "or": "bitwise_or", "xor": "bitwise_xor"}
+
+
+def bitwise(op: str, input: Any, other: Any) -> Tensor:
+    """``& | ^`` of bool or integer tensors (not differentiable), with torch's promotion."""
+    a, b = promote_operands(f"bitwise_{op}", input, other)
+    arrays = [x._array if isinstance(x, Tensor) else x for x in (a, b)]
+    for x in arrays:
+        kind = getattr(x, "dtype", array_module().asarray(x).dtype).kind
+        if kind not in "biu":
+            raise RuntimeError(
+                f"bitwise_{op} is only defined for bool and integer tensors, got a "
+                f"{getattr(x, 'dtype', type(x).__name__)} operand"
+            )
+    try:
+        result = getattr(array_module(), _BITWISE[op])(*arrays)
+    except ValueError:
+        raise broadcast_error(f"bitwise_{op}", *arrays) from None
+    return _tensor_from_array(array_module().asarray(result))
+
+
+def bitwise_not(input: Tensor) -> Tensor:
+    """``~input``: logical not of a bool tensor, bitwise not of an integer one."""
+    if input._array.dtype.kind not in "biu":
+        raise RuntimeError(
+            f"bitwise_not is only defined for bool and integer tensors, got dtype {input.dtype}"
+        )
+    return _tensor_from_array(array_module().invert(input._array))

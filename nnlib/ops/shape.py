@@ -10,9 +10,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from nnlib.autograd import Function, Node, unbroadcast
+from nnlib.autograd import Function, Node, make_view, unbroadcast
 from nnlib.backend import array_module
-from nnlib.ops._util import normalize_dim
+from nnlib.ops._util import cast_to, normalize_dim, promote_types
 from nnlib.tensor import Tensor
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "expand",
     "flatten",
     "permute",
+    "repeat",
     "reshape",
     "squeeze",
     "stack",
@@ -31,6 +32,8 @@ __all__ = [
 
 
 class Reshape(Function):
+    torch_name = "View"
+
     @staticmethod
     def forward(ctx: Node, a: Any, shape: tuple[int, ...]) -> Any:
         ctx.shape = a.shape
@@ -44,9 +47,13 @@ class Reshape(Function):
 class Squeeze(Reshape):
     """Removing size-1 dimensions is a reshape."""
 
+    torch_name = "Squeeze"
+
 
 class Unsqueeze(Reshape):
     """Inserting a size-1 dimension is a reshape."""
+
+    torch_name = "Unsqueeze"
 
 
 class Transpose(Function):
@@ -129,50 +136,90 @@ def _resolve_shape(shape: tuple[int, ...], input_shape: tuple[int, ...], op: str
     return shape
 
 
+def _shares(out: Tensor, input: Tensor) -> bool:
+    """Is ``out``'s array a view of ``input``'s memory (not a copy)?"""
+    a, b = out._array, input._array
+    return a.base is not None and (a.size == 0 or array_module(a).may_share_memory(a, b))
+
+
+def _reshape_view(out: Tensor, input: Tensor, shape: tuple[int, ...]) -> Tensor:
+    if _shares(out, input):
+        make_view(out, input, lambda a: a.reshape(shape), lambda t: Reshape.apply(t, shape))
+    return out
+
+
 def reshape(input: Tensor, shape: Any) -> Tensor:
-    """The same elements in a new ``shape`` (one entry may be -1)."""
+    """The same elements in a new ``shape`` (one entry may be -1).
+
+    Returns a view of ``input`` (sharing its memory) when the layout allows it, a copy
+    otherwise, like torch.
+    """
     if isinstance(shape, int):
         shape = (shape,)
     shape = tuple(shape)
-    if shape != input.data.shape:
-        shape = _resolve_shape(shape, input.data.shape, "reshape")
-    return Reshape.apply(input, shape)
+    if shape != input._array.shape:
+        shape = _resolve_shape(shape, input._array.shape, "reshape")
+    return _reshape_view(Reshape.apply(input, shape), input, shape)
 
 
-view = reshape
+def view(input: Tensor, shape: Any) -> Tensor:
+    """A view of ``input`` with a new ``shape``; raises where that needs a copy (like torch).
+
+    ``view`` never copies: on a non-contiguous tensor (e.g. after ``transpose``) whose layout
+    cannot be reinterpreted, use :func:`reshape` (or ``.contiguous().view(...)``).
+    """
+    if isinstance(shape, int):
+        shape = (shape,)
+    shape = tuple(shape)
+    if shape != input._array.shape:
+        shape = _resolve_shape(shape, input._array.shape, "view")
+    try:
+        array_module(input._array).reshape(input._array, shape, copy=False)
+    except ValueError:
+        raise RuntimeError(
+            f"view size is not compatible with input tensor's size and stride (at least one "
+            f"dimension spans across two contiguous subspaces): a tensor of shape "
+            f"{input.shape} is not contiguous, so view{shape} would need a copy. Use "
+            ".reshape(...) instead (or .contiguous().view(...))."
+        ) from None
+    return _reshape_view(Reshape.apply(input, shape), input, shape)
 
 
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     """Swap dimensions ``dim0`` and ``dim1``."""
-    ndim = input.data.ndim
-    return Transpose.apply(
-        input, normalize_dim(dim0, ndim, "transpose"), normalize_dim(dim1, ndim, "transpose")
-    )
+    ndim = input._array.ndim
+    d0 = normalize_dim(dim0, ndim, "transpose") if ndim else 0
+    d1 = normalize_dim(dim1, ndim, "transpose") if ndim else 0
+    if not ndim:
+        return _reshape_view(Reshape.apply(input, ()), input, ())
+    out = Transpose.apply(input, d0, d1)
+    return make_view(out, input, lambda a: a.swapaxes(d0, d1), lambda t: Transpose.apply(t, d0, d1))
 
 
 def permute(input: Tensor, dims: Any) -> Tensor:
     """Reorder dimensions: dimension ``i`` of the result is dimension ``dims[i]`` of ``input``."""
-    ndim = input.data.ndim
+    ndim = input._array.ndim
     dims = tuple(normalize_dim(d, ndim, "permute") for d in dims) if ndim else tuple(dims)
     if sorted(dims) != list(range(ndim)):
         raise RuntimeError(
             f"permute: dims {dims} must be a permutation of 0..{ndim - 1} for a tensor of "
             f"shape {input.shape}"
         )
-    return Permute.apply(input, dims)
+    out = Permute.apply(input, dims)
+    return make_view(out, input, lambda a: a.transpose(dims), lambda t: Permute.apply(t, dims))
 
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dimensions ``start_dim`` to ``end_dim`` (inclusive) into one."""
-    shape = input.data.shape
+    shape = input._array.shape
     if not shape:
-        return Reshape.apply(input, (1,))
+        return reshape(input, (1,))
     start = normalize_dim(start_dim, len(shape), "flatten")
     end = normalize_dim(end_dim, len(shape), "flatten")
     if start > end:
         raise RuntimeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
     merged = math.prod(shape[start : end + 1])
-    return Reshape.apply(input, shape[:start] + (merged,) + shape[end + 1 :])
+    return reshape(input, shape[:start] + (merged,) + shape[end + 1 :])
 
 
 def squeeze(input: Tensor, dim: Any = None) -> Tensor:
@@ -180,7 +227,7 @@ def squeeze(input: Tensor, dim: Any = None) -> Tensor:
 
     A named dimension whose size is not 1 is left alone, as in torch.
     """
-    shape = input.data.shape
+    shape = input._array.shape
     if dim is None:
         dims = set(range(len(shape)))
     elif isinstance(dim, int):
@@ -188,20 +235,27 @@ def squeeze(input: Tensor, dim: Any = None) -> Tensor:
     else:
         dims = {normalize_dim(d, len(shape), "squeeze") for d in dim} if shape else set()
     new_shape = tuple(n for i, n in enumerate(shape) if not (i in dims and n == 1))
-    return Squeeze.apply(input, new_shape)
+    out = Squeeze.apply(input, new_shape)
+    return make_view(
+        out, input, lambda a: a.reshape(new_shape), lambda t: Squeeze.apply(t, new_shape)
+    )
 
 
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
     """Insert a dimension of size 1 at position ``dim`` (-1 appends it)."""
-    shape = input.data.shape
+    shape = input._array.shape
     position = normalize_dim(dim, len(shape), "unsqueeze", extra=1)
-    return Unsqueeze.apply(input, shape[:position] + (1,) + shape[position:])
+    new_shape = shape[:position] + (1,) + shape[position:]
+    out = Unsqueeze.apply(input, new_shape)
+    return make_view(
+        out, input, lambda a: a.reshape(new_shape), lambda t: Unsqueeze.apply(t, new_shape)
+    )
 
 
 def expand(input: Tensor, sizes: Any) -> Tensor:
     """Broadcast ``input`` to ``sizes`` without copying; -1 keeps a dimension's size."""
     sizes = tuple(sizes)
-    shape = input.data.shape
+    shape = input._array.shape
     if len(sizes) < len(shape):
         raise RuntimeError(
             f"expand: the number of sizes {sizes} must be at least the number of dimensions of "
@@ -221,7 +275,12 @@ def expand(input: Tensor, sizes: Any) -> Tensor:
                 f"non-singleton dimension {i}; target sizes {sizes}, tensor shape {shape}"
             )
         target.append(size)
-    return Expand.apply(input, tuple(target))
+    target = tuple(target)
+    out = Expand.apply(input, target)
+    xp = array_module(input._array)
+    return make_view(
+        out, input, lambda a: xp.broadcast_to(a, target), lambda t: Expand.apply(t, target)
+    )
 
 
 def _check_tensors(op: str, tensors: Any) -> list[Tensor]:
@@ -231,7 +290,10 @@ def _check_tensors(op: str, tensors: Any) -> list[Tensor]:
     for t in tensors:
         if not isinstance(t, Tensor):
             raise TypeError(f"{op}: expected a sequence of Tensors, got a {type(t).__name__}")
-    return tensors
+    dtype = None
+    for t in tensors:
+        dtype = promote_types(dtype, t._array.dtype)
+    return [cast_to(t, dtype) for t in tensors]  # torch's promotion, not NumPy's
 
 
 def cat(tensors: Any, dim: int = 0) -> Tensor:
@@ -267,3 +329,37 @@ def stack(tensors: Any, dim: int = 0) -> Tensor:
             )
     axis = normalize_dim(dim, len(first), "stack", extra=1)
     return Stack.apply(*tensors, dim=axis)
+
+
+class Repeat(Function):
+    @staticmethod
+    def forward(ctx: Node, a: Any, repeats: tuple[int, ...]) -> Any:
+        xp = array_module(a)
+        padded = a.reshape((1,) * (len(repeats) - a.ndim) + a.shape)
+        ctx.shape, ctx.padded, ctx.repeats = a.shape, padded.shape, repeats
+        return xp.tile(padded, repeats)
+
+    @staticmethod
+    def backward(ctx: Node, grad: Any) -> tuple[Any, None]:
+        # Split every dim into (repeat, size) and sum over the repeats.
+        split = []
+        for r, n in zip(ctx.repeats, ctx.padded, strict=True):
+            split += [r, n]
+        summed = grad.reshape(split).sum(axis=tuple(range(0, len(split), 2)))
+        return summed.reshape(ctx.shape), None
+
+
+def repeat(input: Tensor, repeats: Any) -> Tensor:
+    """Tile ``input``: dimension ``i`` repeated ``repeats[i]`` times (torch's ``Tensor.repeat``).
+
+    ``repeats`` may have more entries than ``input`` has dimensions (new leading dims).
+    """
+    repeats = tuple(int(r) for r in repeats)
+    if len(repeats) < input._array.ndim:
+        raise RuntimeError(
+            f"repeat: number of repeat dims {len(repeats)} can not be smaller than the number of "
+            f"dimensions of the tensor ({input._array.ndim})"
+        )
+    if any(r < 0 for r in repeats):
+        raise RuntimeError(f"repeat: repeats must be non-negative, got {repeats}")
+    return Repeat.apply(input, repeats)

@@ -54,20 +54,20 @@ class LogSoftmax(Function):
 def _dim(input: Tensor, dim: Any, op: str) -> int:
     if dim is None:
         raise TypeError(f"{op}: dim must be given (the dimension that sums to one)")
-    if input.data.dtype.kind != "f":
+    if input._array.dtype.kind != "f":
         raise RuntimeError(f"{op}: input must be floating point, got dtype {input.dtype}")
-    return normalize_dim(dim, input.data.ndim, op)
+    return normalize_dim(dim, input._array.ndim, op)
 
 
 def softmax(input: Tensor, dim: int) -> Tensor:
     """exp(x) / sum(exp(x)) along ``dim``; every slice along ``dim`` sums to 1."""
-    if input.data.ndim == 0:
+    if input._array.ndim == 0:
         return Softmax.apply(input.reshape(1), 0).reshape(())
     return Softmax.apply(input, _dim(input, dim, "softmax"))
 
 
 def log_softmax(input: Tensor, dim: int) -> Tensor:
     """x - logsumexp(x) along ``dim``: the log of :func:`softmax`, without overflow."""
-    if input.data.ndim == 0:
+    if input._array.ndim == 0:
         return LogSoftmax.apply(input.reshape(1), 0).reshape(())
     return LogSoftmax.apply(input, _dim(input, dim, "log_softmax"))

@@ -8,7 +8,7 @@ averages) keep it in ``optimizer.state[param]``, a dict per parameter.
 
 Subclasses only describe how *one* parameter is updated (:meth:`Optimizer._update`);
 the loop over groups and parameters, ``zero_grad`` and ``state_dict`` live here.
-The updates work directly on the parameter's ``.data`` array, in place, like torch's
+The updates work directly on the parameter's ``._array`` array, in place, like torch's
 updates under ``torch.no_grad()``: optimizer steps are not part of the autograd graph.
 """
 
@@ -166,7 +166,8 @@ class Optimizer:
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                self._update(p.data, p.grad.data, self.state[p], group, p.xp)
+                self._update(p._array, p.grad._array, self.state[p], group, p.xp)
+                p._version += 1  # an in-place change, as torch's optimizers make
         return loss
 
     def _update(
@@ -277,7 +278,7 @@ class Optimizer:
 def _copy_value(value: Any) -> Any:
     """Copy arrays and Tensors so that a state dict is a snapshot; numbers pass through."""
     if isinstance(value, Tensor):
-        return value.data.copy()
+        return value._array.copy()
     if hasattr(value, "shape"):  # an array
         return value.copy()
     return copy.deepcopy(value)
@@ -290,7 +291,7 @@ def _cast_state_value(optimizer: str, index: Any, key: str, value: Any, param: T
         return int(number) if number.is_integer() else number
     if value is None or isinstance(value, (int, float, bool, str)):
         return value
-    array = value.data if isinstance(value, Tensor) else value
+    array = value._array if isinstance(value, Tensor) else value
     array = param.xp.array(array, dtype=param.dtype, copy=True)
     if array.shape != param.shape:
         raise ValueError(

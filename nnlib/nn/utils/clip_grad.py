@@ -60,7 +60,7 @@ def clip_grad_norm_(
     """
     params = _as_parameter_list(parameters, "clip_grad_norm_")
     order = _norm_order(norm_type)
-    grads = [p.grad.data for p in params if p.grad is not None]
+    grads = [p.grad._array for p in params if p.grad is not None]
     if not grads:
         return tensor(0.0)
     xp = params[0].xp
@@ -96,5 +96,5 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -
         raise ValueError(f"clip_grad_value_: clip_value must be >= 0, got {clip_value!r}")
     for p in params:
         if p.grad is not None:
-            g = p.grad.data
+            g = p.grad._array
             p.xp.clip(g, -clip_value, clip_value, out=g)
