@@ -21,10 +21,12 @@ from nnlib.nn.module import Module
 from nnlib.tensor import Tensor, tensor
 
 __all__ = [
+    "BCELoss",
     "BCEWithLogitsLoss",
     "CrossEntropyLoss",
     "MSELoss",
     "NLLLoss",
+    "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "cross_entropy",
     "mse_loss",
@@ -75,7 +77,7 @@ def _float_operand(where: str, name: str, value: Any, input: Tensor) -> Tensor |
                 f"{input.dtype}; they must match"
             )
         return t
-    return t.data.astype(input.dtype, copy=False)
+    return t._array.astype(input.dtype, copy=False)
 
 
 def _constant(where: str, name: str, value: Any, input: Tensor) -> np.ndarray | None:
@@ -88,7 +90,7 @@ def _constant(where: str, name: str, value: Any, input: Tensor) -> np.ndarray | 
             f"{where}: gradients with respect to {name} are not supported (as in torch); "
             f"pass {name}.detach()"
         )
-    return t.data.astype(input.dtype, copy=False)
+    return t._array.astype(input.dtype, copy=False)
 
 
 def _reduce(losses: Any, reduction: str, denominator: Any = None) -> Any:
@@ -310,7 +312,7 @@ def _check_indices(where: str, input: Tensor, target: Tensor, ignore_index: int)
             f"{where}: class-index target must have shape {expected} for input of shape "
             f"{tuple(input.shape)}, got target shape {tuple(target.shape)}"
         )
-    values = target.data
+    values = target._array
     if values.size == 0 or (values.min() >= 0 and values.max() < classes):
         return  # the common case, checked with two cheap reductions
     bad = (values != ignore_index) & ((values < 0) | (values >= classes))
@@ -396,7 +398,7 @@ def cross_entropy(
     _check_indices(where, input, target_tensor, ignore_index)
     return _CrossEntropyIndices.apply(
         input,
-        target_tensor.data,
+        target_tensor._array,
         weight=weight_array,
         ignore_index=ignore_index,
         reduction=reduction,
@@ -461,7 +463,7 @@ def nll_loss(
     _check_indices(where, input, target_tensor, ignore_index)
     return _NLLLoss.apply(
         input,
-        target_tensor.data,
+        target_tensor._array,
         weight=weight_array,
         ignore_index=ignore_index,
         reduction=reduction,
@@ -574,6 +576,106 @@ def binary_cross_entropy_with_logits(
     )
 
 
+# ------------------------------------------------- binary cross entropy of probabilities
+#: torch clamps each log at -100, so that an input of exactly 0 or 1 gives a finite loss.
+_LOG_FLOOR = -100.0
+#: ... and the gradient's denominator x (1 - x) at 1e-12 (a C float in torch, hence float32).
+_BCE_EPSILON = float(np.float32(1e-12))
+
+
+class _BCE(Function):
+    @staticmethod
+    def forward(ctx, input, target, weight, reduction):
+        xp = array_module(input)
+        with np.errstate(divide="ignore"):  # log(0) = -inf, then clamped
+            log_x = xp.maximum(xp.log(input), _LOG_FLOOR)
+            log_1mx = xp.maximum(xp.log1p(-input), _LOG_FLOOR)
+        losses = (target - 1) * log_1mx - target * log_x
+        if weight is not None:
+            losses = losses * weight
+        ctx.save_for_backward(input, target)
+        ctx.options = (weight, reduction)
+        return _reduce(losses, reduction)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        xp = array_module(grad_output)
+        input, target = ctx.saved_tensors
+        weight, reduction = ctx.options
+        scale = _grad_scale(grad_output, reduction, input.size)
+        if weight is not None:
+            scale = scale * weight
+        need_input, need_target = ctx.needs_input_grad
+        grad_input = grad_target = None
+        if need_input:
+            grad_input = scale * (input - target) / xp.maximum(input * (1 - input), _BCE_EPSILON)
+        if need_target:
+            with np.errstate(divide="ignore", invalid="ignore"):  # torch does not clamp here
+                grad_target = scale * (xp.log1p(-input) - xp.log(input))
+        return grad_input, grad_target
+
+
+def binary_cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    *,
+    reduction: str = "mean",
+) -> Tensor:
+    """Binary cross entropy between probabilities ``input`` and targets ``target``.
+
+    ``loss = -w * [t * log(x) + (1 - t) * log(1 - x)]``, with each log clamped at -100 as in
+    torch, so that ``x`` exactly 0 or 1 gives a finite loss (100 per wrong element). The
+    gradient with respect to ``x`` is ``w * (x - t) / max(x (1 - x), 1e-12)``.
+
+    Prefer :func:`binary_cross_entropy_with_logits` on logits: a sigmoid followed by this loss
+    rounds to 0 or 1 for large logits, where the clamp takes over and the gradient is lost.
+
+    Parameters
+    ----------
+    input : Tensor, any shape
+        Probabilities in [0, 1].
+    target : Tensor, same shape as ``input``
+        Targets in [0, 1].
+    weight : Tensor, optional
+        Per-element rescaling, broadcastable to ``input``'s shape. The ``"mean"`` divides the
+        weighted sum by the number of elements (not by the sum of the weights), as in torch.
+    reduction : {"mean", "sum", "none"}
+
+    Returns
+    -------
+    Tensor
+        Scalar, or ``input``'s shape for ``reduction="none"``.
+
+    Raises
+    ------
+    RuntimeError
+        If an element of ``input`` is outside [0, 1] (or NaN).
+    """
+    where = "binary_cross_entropy"
+    _check_reduction(where, reduction)
+    _check_input(where, input)
+    target_tensor = _as_tensor(where, "target", target)
+    if tuple(target_tensor.shape) != tuple(input.shape):
+        raise ValueError(
+            f"{where}: target shape {tuple(target_tensor.shape)} must be the same as input "
+            f"shape {tuple(input.shape)}"
+        )
+    values = input._array
+    xp = array_module(values)
+    if values.size and not bool(xp.all((values >= 0) & (values <= 1))):
+        bad = values[~((values >= 0) & (values <= 1))].flat[0]
+        raise RuntimeError(
+            f"{where}: all elements of input should be between 0 and 1, found {bad}; pass "
+            "probabilities (e.g. sigmoid(logits)), or use binary_cross_entropy_with_logits "
+            "on the logits"
+        )
+    target_operand = _float_operand(where, "target", target, input)
+    weight_array = _constant(where, "weight", weight, input)
+    _check_broadcasts_to(where, "weight", weight_array, tuple(input.shape))
+    return _BCE.apply(input, target_operand, weight=weight_array, reduction=reduction)
+
+
 # ------------------------------------------------------------------------- modules
 class _Loss(Module):
     """Base of the loss modules: stores and checks ``reduction``."""
@@ -653,3 +755,14 @@ class BCEWithLogitsLoss(_Loss):
         return binary_cross_entropy_with_logits(
             input, target, self.weight, reduction=self.reduction, pos_weight=self.pos_weight
         )
+
+
+class BCELoss(_Loss):
+    """Module form of :func:`binary_cross_entropy`; ``weight`` is kept as a buffer."""
+
+    def __init__(self, weight: Tensor | None = None, *, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.register_buffer("weight", weight)
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return binary_cross_entropy(input, target, self.weight, reduction=self.reduction)
