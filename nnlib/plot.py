@@ -28,6 +28,8 @@ def plot_decision_boundary(
     padding: float = 0.5,
     title: str | None = None,
     cmap: str | Colormap = "tab10",
+    xlabel: str | None = "$x_1$",
+    ylabel: str | None = "$x_2$",
 ) -> Axes:
     """Colour the plane by predicted class and scatter the data on top.
 
@@ -53,6 +55,8 @@ def plot_decision_boundary(
         Title of the axes.
     cmap : str or Colormap, default "tab10"
         Colours of the classes.
+    xlabel, ylabel : str or None, default "$x_1$" and "$x_2$"
+        Labels of the axes: the two input features. ``None`` leaves a label unchanged.
 
     Returns
     -------
@@ -101,6 +105,10 @@ def plot_decision_boundary(
     ax.set_ylim(low[1], high[1])
     ax.set_aspect("equal")
     ax.legend(loc="best", fontsize="small")
+    if xlabel is not None:
+        ax.set_xlabel(xlabel)
+    if ylabel is not None:
+        ax.set_ylabel(ylabel)
     if title is not None:
         ax.set_title(title)
     return ax

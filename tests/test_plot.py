@@ -229,3 +229,11 @@ def test_history_errors() -> None:
         plot_history({"loss": ["low", "high"]})
     with pytest.raises(ValueError, match="logy=True needs positive values"):
         plot_history({"loss": [1.0, 0.0]}, logy=True)
+
+
+def test_boundary_axes_are_labelled(blobs) -> None:
+    X, y = blobs
+    ax = plot_decision_boundary(lambda p: p[:, 0] > 0, X, y)
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("$x_1$", "$x_2$")
+    ax = plot_decision_boundary(lambda p: p[:, 0] > 0, X, y, xlabel="width", ylabel=None)
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("width", "")
