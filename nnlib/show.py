@@ -8,9 +8,11 @@ in the book is therefore always the code that runs and that the tests check.
 
 from __future__ import annotations
 
+import ast
 import functools
 import html
 import inspect
+import re
 import sys
 import textwrap
 import types
@@ -41,13 +43,82 @@ class _BookStyle(DefaultStyle):
     line_number_color = "#8c8c8c"
 
 
-#: Dark text on a light background, set explicitly so the code stays readable
-#: when the book (or the notebook) uses a dark theme.
-_BOX_STYLE = (
-    "color: #1f2328; background: #f8f8f8; border: 1px solid #d0d7de; "
-    "border-radius: 6px; padding: 0.2em 0.6em; margin: 0.5em 0; overflow-x: auto"
+#: Token colours for a dark page: pygments' "monokai" (bright text for a dark background).
+_DARK_STYLE = "monokai"
+
+#: Selectors of a page in dark mode: the book's theme (pydata-sphinx-theme), JupyterLab, VS Code.
+_DARK_PAGES = (
+    'html[data-theme="dark"]',
+    'body[data-jp-theme-light="false"]',
+    "body.vscode-dark",
 )
-_CAPTION_STYLE = "font-family: sans-serif; font-size: 0.85em; color: #57606a; margin: 0.2em 0"
+
+#: The listing's box takes the theme's colours (pydata-sphinx-theme's CSS variables in the book),
+#: with light fallbacks elsewhere, and dark ones under the dark-page selectors above.
+_BOX_CSS = """\
+.nnfp-source { --nnfp-fg: var(--pst-color-text-base, #1f2328);
+  --nnfp-bg: var(--pst-color-surface, #f6f8fa); --nnfp-border: var(--pst-color-border, #d0d7de);
+  --nnfp-muted: var(--pst-color-text-muted, #57606a);
+  color: var(--nnfp-fg); background: var(--nnfp-bg); border: 1px solid var(--nnfp-border);
+  border-radius: 6px; padding: 0.3em 0.6em; margin: 0.5em 0; overflow-x: auto; }
+{dark} { --nnfp-fg: var(--pst-color-text-base, #e6edf3);
+  --nnfp-bg: var(--pst-color-surface, #1e2228); --nnfp-border: var(--pst-color-border, #3d444d);
+  --nnfp-muted: var(--pst-color-text-muted, #9198a1); }
+.nnfp-source .nnfp-caption { font-family: sans-serif; font-size: 0.85em; color: var(--nnfp-muted);
+  margin: 0.1em 0 0.3em 0; }
+.nnfp-source pre { margin: 0; padding: 0; border: 0; background: transparent; box-shadow: none;
+  color: inherit; line-height: 125%; overflow: visible; font-size: 0.85em; }
+.nnfp-source .linenos { color: var(--nnfp-muted); padding-right: 1em; user-select: none; }
+.nnfp-source summary { cursor: pointer; color: var(--nnfp-muted); font-size: 0.85em;
+  font-family: sans-serif; margin: 0.1em 0; }
+"""
+
+
+def _token_rules(style, scope: str) -> dict[str, str]:
+    """CSS declarations of each token class of a pygments style: class -> declarations."""
+    css = HtmlFormatter(style=style, classprefix="nnfp-").get_style_defs(scope)
+    pattern = re.compile(re.escape(scope) + r" \.(nnfp-[\w-]+) \{ ([^}]*) \}")
+    return {m.group(1): m.group(2).strip() for m in pattern.finditer(css)}
+
+
+@functools.cache
+def _rules() -> tuple[dict[str, str], dict[str, str]]:
+    light = _token_rules(_BookStyle, ".nnfp-source")
+    dark = _token_rules(_DARK_STYLE, ".nnfp-source")
+    reset = "color: inherit; font-weight: inherit; font-style: inherit; border: 0"
+    # a class the dark style leaves plain must not keep its light colour
+    return light, {cls: dark.get(cls, reset) for cls in light.keys() | dark.keys()}
+
+
+def _css(classes: set[str]) -> str:
+    """The box's CSS and the colours of the token classes that this listing uses."""
+    light, dark = _rules()
+    dark_pages = ", ".join(f"{page} .nnfp-source" for page in _DARK_PAGES)
+    lines = [_BOX_CSS.replace("{dark}", dark_pages)]
+    for cls in sorted(classes):
+        if cls in light:
+            lines.append(f".nnfp-source .{cls} {{ {light[cls]} }}")
+        if cls in dark:
+            selectors = ", ".join(f"{page} .nnfp-source .{cls}" for page in _DARK_PAGES)
+            lines.append(f"{selectors} {{ {dark[cls]} }}")
+    return "\n".join(lines)
+
+
+def _docstring_lines(source: str) -> tuple[int, int] | None:
+    """0-based (first, last) line of the object's own docstring in ``source``, if any."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    body = tree.body
+    if body and isinstance(body[0], (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        body = body[0].body
+    if not body or not isinstance(body[0], ast.Expr):
+        return None
+    value = body[0].value
+    if not (isinstance(value, ast.Constant) and isinstance(value.value, str)):
+        return None
+    return body[0].lineno - 1, body[0].end_lineno - 1
 
 
 @dataclass(frozen=True)
@@ -85,13 +156,36 @@ class SourceCode:
         return f"{self.name} \N{EM DASH} {self.path}, {lines}"
 
     def _repr_html_(self) -> str:
-        # Inline styles (``noclasses=True``) need no CSS file, in Jupyter or in the book.
-        formatter = HtmlFormatter(
-            style=_BookStyle, noclasses=True, linenos="inline", linenostart=self.first_line
+        # Pygments classes with the listing's own small style sheet: the colours follow the
+        # page's light or dark theme (see _DARK_PAGES). A docstring of three or more lines is
+        # folded into a <details> element that the reader can open.
+        formatter = HtmlFormatter(style=_BookStyle, classprefix="nnfp-", nowrap=True)
+        code = highlight(self.source, PythonLexer(), formatter).rstrip("\n").split("\n")
+        width = len(str(self.last_line))
+        numbered = [
+            f'<span class="linenos">{self.first_line + i:>{width}}</span>{line}'
+            for i, line in enumerate(code)
+        ]
+        doc = _docstring_lines(self.source)
+        if doc is not None and doc[1] - doc[0] >= 2:
+            first, last = doc
+            n_lines = last - first + 1
+            parts = [
+                _pre(numbered[:first]),
+                '<details class="nnfp-docstring"><summary>docstring '
+                f"({n_lines} lines, {self.first_line + first}\N{EN DASH}"
+                f"{self.first_line + last})</summary>{_pre(numbered[first : last + 1])}</details>",
+                _pre(numbered[last + 1 :]),
+            ]
+        else:
+            parts = [_pre(numbered)]
+        classes = set(re.findall(r'class="(nnfp-[\w-]+)"', "".join(code)))
+        caption = f'<p class="nnfp-caption">{html.escape(self.caption())}</p>'
+        return (
+            f'<div class="nnfp-source"><style>{_css(classes)}</style>{caption}'
+            + "".join(part for part in parts if part)
+            + "</div>"
         )
-        code = highlight(self.source, PythonLexer(), formatter)
-        caption = f'<p style="{_CAPTION_STYLE}">{html.escape(self.caption())}</p>'
-        return f'<div style="{_BOX_STYLE}">{caption}{code}</div>'
 
     def __str__(self) -> str:
         return self.source
@@ -99,6 +193,10 @@ class SourceCode:
     def __repr__(self) -> str:
         # Plain text for terminals and for nbval, which compares ``text/plain`` outputs.
         return self.source.rstrip("\n")
+
+
+def _pre(lines: list[str]) -> str:
+    return f"<pre>{chr(10).join(lines)}</pre>" if lines else ""
 
 
 def show(obj: object) -> SourceCode:

@@ -46,8 +46,8 @@ def test_environment_yml_matches_pyproject() -> None:
 def test_python_version_agrees() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
-    assert project["requires-python"] == ">=3.10"
-    assert "python>=3.10" in env["dependencies"]
+    assert project["requires-python"] == ">=3.11"
+    assert "python>=3.11" in env["dependencies"]
 
 
 def test_constraints_pin_every_requirement_exactly() -> None:

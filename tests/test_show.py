@@ -114,21 +114,67 @@ def test_module_caption_starts_at_line_one() -> None:
     assert code.last_line == len(Path(nnlib.perceptron.__file__).read_text().splitlines())
 
 
-def test_html_is_highlighted_inline_and_machine_independent() -> None:
+def test_html_is_highlighted_and_machine_independent() -> None:
     code = show(perceptron_update)
     page = code._repr_html_()
     assert page == show(perceptron_update)._repr_html_()  # deterministic
-    assert "<pre" in page and 'style="color:' in page  # inline pygments styles, no CSS classes
+    assert "<pre" in page and 'class="nnfp-k"' in page  # pygments classes, own style sheet
     assert "nnlib.perceptron.perceptron_update" in page
     assert "nnlib/perceptron.py" in page
     assert PACKAGE_PARENT not in page
     # The code itself is there, as highlighted tokens with the real line numbers.
-    text = re.sub(r"<[^>]+>", "", page)
+    text = re.sub(r"<style>.*?</style>|<[^>]+>", "", page, flags=re.S)
     assert "perceptron_update" in text
     assert "weight + lr * target * x" in text.replace("&quot;", '"')
     first_line = inspect.getsourcelines(perceptron_update)[1]
     assert re.search(rf">\s*{first_line}</span>", page)
     assert re.search(rf">\s*{first_line + 1}</span>", page)
+
+
+def _style_rules(page: str) -> str:
+    return re.search(r"<style>(.*?)</style>", page, re.S).group(1)
+
+
+def test_html_follows_the_light_and_dark_theme() -> None:
+    page = show(Perceptron.fit)._repr_html_()
+    css = _style_rules(page)
+    assert 'style="color:' not in page, "no inline colours: they would ignore a dark theme"
+    # the box takes the book theme's colours, with fallbacks outside the book
+    assert "var(--pst-color-text-base" in css and "var(--pst-color-surface" in css
+    used = set(re.findall(r'<span class="(nnfp-[\w-]+)"', page))
+    for cls in used:
+        assert f".nnfp-source .{cls} {{" in css, f"no light colour for {cls}"
+        assert f'html[data-theme="dark"] .nnfp-source .{cls}' in css, f"no dark rule for {cls}"
+    dark_keyword = re.search(
+        r'html\[data-theme="dark"\] \.nnfp-source \.nnfp-k[,\s][^{]*\{([^}]*)\}', css
+    )
+    light_keyword = re.search(r"\n\.nnfp-source \.nnfp-k \{([^}]*)\}", css)
+    assert dark_keyword.group(1) != light_keyword.group(1), "dark mode changes the colours"
+    # only the classes this listing uses are styled: the sheet stays small
+    assert len(css) < 8000
+
+
+def test_long_docstring_is_folded() -> None:
+    code = show(Perceptron.fit)
+    page = code._repr_html_()
+    details = re.search(r"<details[^>]*>(.*?)</details>", page, re.S)
+    assert details, "the docstring is folded in a <details> element"
+    assert "<details open" not in page, "folded by default"
+    summary = re.search(r"<summary>(.*?)</summary>", details.group(1)).group(1)
+    assert "docstring" in summary
+    folded = re.sub(r"<[^>]+>", "", details.group(1).replace(summary, ""))
+    doc = inspect.getdoc(Perceptron.fit).splitlines()[0]
+    assert doc in folded
+    # the code before and after the docstring stays visible, line numbers continue across it
+    outside = re.sub(r"<details.*?</details>|<style>.*?</style>", "", page, flags=re.S)
+    assert "def</span>" in outside and doc not in re.sub(r"<[^>]+>", "", outside)
+    numbers = [int(n) for n in re.findall(r'<span class="linenos">\s*(\d+)</span>', page)]
+    assert numbers == list(range(code.first_line, code.last_line + 1))
+
+
+def test_short_or_missing_docstring_is_not_folded() -> None:
+    assert "<details" not in show(decorated)._repr_html_()  # a one-line docstring
+    assert "<details" not in show(Example.method)._repr_html_()  # none at all
 
 
 def test_plain_text_has_no_addresses_or_absolute_paths() -> None:

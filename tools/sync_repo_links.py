@@ -1,8 +1,9 @@
 """Write the repository URL and branch from ``_config.yml`` into the chapters and the README.
 
 ``_config.yml`` is the one place where the repository is named. This script regenerates, from it,
-each chapter's Open-in-Colab badge (first markdown cell), its setup cell (first code cell), and the
-README's block between ``<!-- repo-links:start -->`` and ``<!-- repo-links:end -->``.
+each chapter's Open-in-Colab badge (first markdown cell), its setup cell (first code cell), the
+README's block between ``<!-- repo-links:start -->`` and ``<!-- repo-links:end -->``, and the
+clone and install commands of ``chapters/how_to_use.md``.
 
     python tools/sync_repo_links.py          # rewrite what is out of date
     python tools/sync_repo_links.py --check  # exit 1 and list what is out of date
@@ -22,7 +23,14 @@ ROOT = Path(__file__).resolve().parents[1]
 BADGE = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)")
 README_BLOCK = re.compile(r"(<!-- repo-links:start -->\n).*?(<!-- repo-links:end -->)", re.S)
 CITATION_URL = re.compile(r"(  url    = \{)[^}]*(\})")
+CLONE = re.compile(r"(^git clone ).*(\n)", re.M)
+CLONE_CD = re.compile(r"(^git clone .*\ncd ).*(\n)", re.M)
+PIP_GIT = re.compile(r'(pip install "nnlib @ git\+)[^"]*(")')
 
+#: The first code cell of every chapter. It is already in ``ruff format``'s shape (the magic
+#: trailing comma keeps the call exploded whatever the URL's length), so formatting the chapters
+#: never changes it. It installs nnlib without the ``torch`` extra: Colab's own PyTorch runs the
+#: cross-checks, and pip does not replace it.
 SETUP_CELL = """\
 # Setup: works locally and on Colab. Where nnlib is not importable (a fresh Colab runtime),
 # install it from the book's repository; NNLIB_SOURCE overrides where it comes from.
@@ -31,7 +39,10 @@ import os
 import subprocess
 import sys
 
-NNLIB_SOURCE = os.environ.get("NNLIB_SOURCE", "nnlib[torch] @ git+{url}@{branch}")
+NNLIB_SOURCE = os.environ.get(
+    "NNLIB_SOURCE",
+    "nnlib @ git+{url}@{branch}",
+)
 if importlib.util.find_spec("nnlib") is None:
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", NNLIB_SOURCE], check=True)"""
 
@@ -107,11 +118,25 @@ def sync_readme(write: bool) -> list[str]:
     return stale + _sync_text(ROOT / "intro.md", CITATION_URL, url, write)
 
 
+def sync_how_to_use(write: bool) -> list[str]:
+    """The clone and install commands of ``chapters/how_to_use.md``."""
+    url, branch = repository()
+    path = ROOT / "chapters" / "how_to_use.md"
+    stale = []
+    for pattern, value in [
+        (CLONE, url),
+        (CLONE_CD, url.rsplit("/", 1)[-1]),
+        (PIP_GIT, f"{url}@{branch}"),
+    ]:
+        stale += _sync_text(path, pattern, value, write)
+    return sorted(set(stale))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="report, do not write")
     args = parser.parse_args(argv)
-    stale = sync_readme(write=not args.check)
+    stale = sync_readme(write=not args.check) + sync_how_to_use(write=not args.check)
     for notebook in sorted((ROOT / "chapters").glob("*.ipynb")):
         stale += sync_notebook(notebook, write=not args.check)
     for item in stale:
