@@ -188,7 +188,7 @@ def numpy_mlp_step(params: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> fl
 def bench_mlp_step(rng: np.random.Generator, budget_s: float) -> Result:
     """Forward, cross-entropy, backward and an SGD step of the MLP on one batch."""
     ours, theirs = _mlp_pair()
-    by_hand_params = [p.data.copy() for p in ours.parameters()]
+    by_hand_params = [p._array.copy() for p in ours.parameters()]
     ours_opt = optim.SGD(ours.parameters(), lr=LR)
     theirs_opt = torch.optim.SGD(theirs.parameters(), lr=LR)
     ours_loss_fn, theirs_loss_fn = nn.CrossEntropyLoss(), torch.nn.CrossEntropyLoss()
@@ -213,10 +213,10 @@ def bench_mlp_step(rng: np.random.Generator, budget_s: float) -> Result:
     def by_hand():
         return numpy_mlp_step(by_hand_params, x, y)
 
-    first_losses = ours_step().data, theirs_step(), by_hand()
+    first_losses = ours_step()._array, theirs_step(), by_hand()
     _check_close("MLP step (loss)", first_losses[0], first_losses[1])
     _check_close("MLP step (loss by hand)", np.asarray(first_losses[2]), first_losses[1])
-    _check_close("MLP step (weights)", ours[0].weight.data, theirs[0].weight)
+    _check_close("MLP step (weights)", ours[0].weight._array, theirs[0].weight)
     _check_close("MLP step (weights by hand)", by_hand_params[0], theirs[0].weight)
     result = Result("MLP 784-256-256-10 train step, batch 128", "ms", 1e3, 1.0)
     contenders = {"nnlib": ours_step, "torch": theirs_step, "NumPy by hand": by_hand}
@@ -248,7 +248,7 @@ def bench_chain(rng: np.random.Generator, budget_s: float, tensor_weight: bool) 
 
     ours()
     theirs()
-    _check_close("op chain (gradient)", xo.grad.data, xt.grad)
+    _check_close("op chain (gradient)", xo.grad._array, xt.grad)
     kind = "tensor" if tensor_weight else "number"
     result = Result(f"tiny op fwd+bwd, (4,), x * {kind} (per op)", "us", 1e6 / (CHAIN_OPS + 1), 1.0)
     return compare(result, {"nnlib": ours, "torch": theirs}, budget_s)
@@ -275,7 +275,7 @@ def bench_linear(rng: np.random.Generator, budget_s: float) -> Result:
 
     run_ours()
     run_theirs()
-    _check_close("Linear (input gradient)", xo.grad.data, xt.grad)
+    _check_close("Linear (input gradient)", xo.grad._array, xt.grad)
     result = Result("Linear 784->256 fwd+bwd, batch 128", "ms", 1e3, None)
     return compare(result, {"nnlib": run_ours, "torch": run_theirs}, budget_s)
 
@@ -316,7 +316,7 @@ def bench_cross_entropy(rng: np.random.Generator, budget_s: float) -> Result:
 
     run_ours()
     run_theirs()
-    _check_close("cross_entropy (gradient)", lo.grad.data, lt.grad)
+    _check_close("cross_entropy (gradient)", lo.grad._array, lt.grad)
     result = Result("cross_entropy fwd+bwd, (128, 10)", "us", 1e6, None)
     return compare(result, {"nnlib": run_ours, "torch": run_theirs}, budget_s)
 
@@ -453,6 +453,12 @@ def main() -> int:
         bench_cross_entropy(rng, 4 * scale),
         bench_sgd(rng, 4 * scale),
     ]
+    from bench_conv import conv_tasks  # chapter 6: convolutions and pooling (issue 8)
+
+    results += conv_tasks(rng, scale)
+    from bench_rnn import rnn_tasks  # chapter 7: recurrent layers (issue 9)
+
+    results += rnn_tasks(rng, scale)
     print_table(results)
     print(f"({time.perf_counter() - started:.0f} s of timing)")
     if max(r.spread() for r in results) > 0.5:

@@ -18,6 +18,10 @@ CHAPTERS: dict[int, tuple[str, str]] = {
     3: ("03_activations", "Activation functions and initialisation"),
     4: ("04_optimization", "Optimization"),
     5: ("05_overfitting", "Overfitting and regularization"),
+    6: ("06_convolutional", "Convolutional networks"),
+    7: ("07_recurrent", "Recurrent networks"),
+    8: ("08_gan", "Generative adversarial networks"),
+    9: ("09_vae", "Variational autoencoders"),
 }
 
 #: Module -> chapter that introduces it.
@@ -30,8 +34,10 @@ MODULE_CHAPTER: dict[str, int] = {
     "nnlib.datasets.toy": 1,
     "nnlib.perceptron": 1,
     "nnlib.plot": 1,
+    "nnlib.figures.networks": 1,
     # Chapter 2: backpropagation
     "nnlib.backend": 2,
+    "nnlib.cuda": 2,
     "nnlib.random": 2,
     "nnlib.tensor": 2,
     "nnlib.autograd": 2,
@@ -40,6 +46,7 @@ MODULE_CHAPTER: dict[str, int] = {
     "nnlib.nn.parameter": 2,
     "nnlib.nn.module": 2,
     "nnlib.nn.linear": 2,
+    "nnlib.nn.lazy": 2,
     "nnlib.nn.container": 2,
     "nnlib.nn.activation": 2,
     "nnlib.nn.loss": 2,
@@ -68,6 +75,32 @@ MODULE_CHAPTER: dict[str, int] = {
     "nnlib.datasets.idx": 5,
     "nnlib.datasets.mnist": 5,
     "nnlib.serialization": 5,
+    # Chapter 6: convolutional networks
+    "nnlib.nn.fold": 6,
+    "nnlib.nn.conv": 6,
+    "nnlib.nn.pooling": 6,
+    "nnlib.nn.flatten": 6,
+    "nnlib.figures.convolution": 6,
+    # Chapter 7: recurrent networks
+    "nnlib.nn.rnn": 7,
+    "nnlib.nn.sparse": 7,
+    "nnlib.nn.utils.rnn": 7,
+    "nnlib.datasets.sequences": 7,
+    "nnlib.datasets.text": 7,
+    "nnlib.text": 7,
+    "nnlib.figures.recurrent": 7,
+    # Chapter 8: generative adversarial networks
+    "nnlib.nn.upsampling": 8,
+    "nnlib.image_grid": 8,
+    "nnlib.sample_quality": 8,
+    "nnlib.gan": 8,
+    # Chapter 9: variational autoencoders
+    "nnlib.distributions.distribution": 9,
+    "nnlib.distributions.normal": 9,
+    "nnlib.distributions.bernoulli": 9,
+    "nnlib.distributions.independent": 9,
+    "nnlib.distributions.kl": 9,
+    "nnlib.vae": 9,
 }
 
 #: Modules that only re-export names defined elsewhere. A facade that also appears in
@@ -77,12 +110,15 @@ FACADES: frozenset[str] = frozenset(
         "nnlib",
         "nnlib.data",
         "nnlib.datasets",
+        "nnlib.distributions",
         "nnlib.figures",
         "nnlib.nn",
         "nnlib.nn.functional",
         "nnlib.nn.utils",
         "nnlib.ops",
         "nnlib.optim",
+        "nnlib.utils",
+        "nnlib.utils.data",
     }
 )
 
@@ -104,3 +140,18 @@ def chapter_of(module: str) -> int:
         f"module {module!r} is not in nnlib.curriculum.MODULE_CHAPTER; "
         "add it next to the chapter that introduces it"
     )
+
+
+def modules_of(chapter: int) -> list[str]:
+    """The modules that ``chapter`` adds to ``nnlib``, in the order of ``MODULE_CHAPTER``.
+
+    Each chapter ends by listing them, so the list in the book cannot drift from this map.
+
+    Raises
+    ------
+    KeyError
+        If ``chapter`` is not in ``CHAPTERS``.
+    """
+    if chapter not in CHAPTERS:
+        raise KeyError(f"modules_of(): no chapter {chapter!r}; chapters are {sorted(CHAPTERS)}")
+    return [module for module, number in MODULE_CHAPTER.items() if number == chapter]
