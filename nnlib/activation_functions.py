@@ -286,7 +286,11 @@ def _check_input(op: str, input: Any) -> None:
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}: expected a Tensor as input, got {type(input).__name__}")
     if input.dtype.kind != "f":
-        raise TypeError(f"{op}: expected a floating-point tensor, got dtype {input.dtype}")
+        # torch raises NotImplementedError here too ("not implemented for 'Long'").
+        raise NotImplementedError(
+            f"{op}: expected a floating-point tensor, got dtype {input.dtype}; convert first, "
+            "e.g. x.float()"
+        )
 
 
 def _maybe_in_place(input: Tensor, compute: Any, inplace: bool, op: str) -> Tensor:

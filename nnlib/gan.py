@@ -9,8 +9,8 @@ its belief that ``x`` is real. Goodfellow et al. (2014) write the game as
 For a fixed ``G`` with sample density ``q``, the best discriminator is
 ``D*(x) = p(x) / (p(x) + q(x))`` (:func:`optimal_discriminator`).
 
-What is here
-------------
+The GAN toolkit
+---------------
 * :func:`discriminator_loss`: ``-V``, the binary cross-entropy of "real" against "fake".
 * :func:`generator_loss`: the original *minimax* loss ``E log(1 - D(G(z)))`` and the
   *non-saturating* loss ``-E log D(G(z))``, both computed from logits, so that a confident

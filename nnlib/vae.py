@@ -11,8 +11,8 @@ evidence lower bound (ELBO) on ``log p(x)``:
 
 estimated with one reparameterized sample ``z = mu + sigma * eps``, ``eps ~ N(0, I)``.
 
-What is here
-------------
+The VAE toolkit
+---------------
 * :class:`VAE`: an MLP encoder (to ``mu`` and ``logvar``) and an MLP decoder (to pixel logits).
 * :func:`reparameterize`, :func:`gaussian_kl` (the closed form against N(0, I)),
   :func:`reconstruction_log_likelihood` (Bernoulli or Gaussian), :func:`elbo`.

@@ -70,6 +70,12 @@ def matmul(input: Any, other: Any) -> Tensor:
     Shapes: ``(n, k) @ (k, m) -> (n, m)``; ``(k,) @ (k, m) -> (m,)``; ``(n, k) @ (k,) -> (n,)``;
     ``(k,) @ (k,) -> ()``; ``(*, n, k) @ (*, k, m) -> (*, n, m)`` with broadcast batch dims.
     """
+    if isinstance(input, Tensor) and isinstance(other, Tensor) and input.dtype != other.dtype:
+        # torch does not promote in matrix products; a silent float64 result would differ.
+        raise RuntimeError(
+            f"matmul: expected both arguments to have the same dtype, got {input.dtype} and "
+            f"{other.dtype}; convert one first, e.g. b.to(a.dtype)"
+        )
     a, b = promote_operands("matmul", input, other)
     a_shape, b_shape = getattr(a, "shape", ()), getattr(b, "shape", ())
     if len(a_shape) == 0 or len(b_shape) == 0:
