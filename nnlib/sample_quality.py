@@ -57,8 +57,10 @@ def train_digit_classifier(
     lr: float = 3e-3,
     seed: int = 0,
     dtype: Any = "float32",
-) -> Sequential:
-    """Train a small MLP classifier ``D -> hidden -> ReLU -> classes`` with Adam.
+    model: Module | None = None,
+) -> Module:
+    """Train a digit classifier with Adam: a small MLP ``D -> hidden -> ReLU -> classes``, or
+    ``model``.
 
     Parameters
     ----------
@@ -68,21 +70,27 @@ def train_digit_classifier(
     hidden, epochs, batch_size, lr : the network's width and the training schedule
     seed : int
         Seeds the initial weights (nnlib's global generator) and the shuffling.
-    dtype : dtype of the weights
+    dtype : dtype of the weights (and of the images fed to ``model``)
+    model : Module, optional
+        The classifier to train instead of the MLP (``hidden`` is then unused), for example a
+        convolutional network of chapter 6 that starts with ``nn.Unflatten``. It receives
+        images flattened to ``(batch, D)`` and must return logits ``(batch, classes)``; build
+        it (and seed its initial weights) before the call.
 
     Returns
     -------
-    Sequential
-        In evaluation mode; it outputs logits.
+    Module
+        The trained classifier, in evaluation mode; it outputs logits.
     """
     x = _flat("train_digit_classifier", images, np.dtype(dtype))
     y = labels._array if isinstance(labels, Tensor) else np.asarray(labels)
     y = y.astype(np.int64)
     classes = int(y.max()) + 1
-    manual_seed(seed)
-    model = Sequential(
-        Linear(x.shape[1], hidden, dtype=dtype), ReLU(), Linear(hidden, classes, dtype=dtype)
-    )
+    if model is None:
+        manual_seed(seed)
+        model = Sequential(
+            Linear(x.shape[1], hidden, dtype=dtype), ReLU(), Linear(hidden, classes, dtype=dtype)
+        )
     optimizer = Adam(model.parameters(), lr=lr)
     loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True, generator=seed)
     model.train()

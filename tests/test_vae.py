@@ -250,6 +250,28 @@ def test_trained_digit_classifier_recognises_held_out_digits(digits):
     assert real.inception_score > noise.inception_score and real.confidence > 0.8
 
 
+def test_digit_classifier_trains_a_given_model(digits):
+    images, labels = load_digits()
+    nnlib.manual_seed(0)
+    cnn = nn.Sequential(
+        nn.Unflatten(1, (1, 8, 8)),
+        nn.Conv2d(1, 8, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(8 * 4 * 4, 10),
+    )
+    before = [p.detach().numpy().copy() for p in cnn.parameters()]
+    classifier = train_digit_classifier(images[:800], labels[:800], epochs=20, model=cnn)
+    assert classifier is cnn and not classifier.training
+    assert all(
+        not np.array_equal(b, p.detach().numpy())
+        for b, p in zip(before, cnn.parameters(), strict=True)
+    )
+    logits = classifier(tensor(images[800:1200].reshape(400, -1)))
+    assert (logits.detach().numpy().argmax(1) == labels[800:1200]).mean() > 0.85
+
+
 # --------------------------------------------------------------------------- properties
 @settings(derandomize=True, deadline=None, max_examples=25)
 @given(
