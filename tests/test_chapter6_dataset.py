@@ -8,67 +8,29 @@ SHA-256 sums as ``DATA_CHECKSUMS`` and the cache as ``DATA_ROOT``, so nothing is
 
 from __future__ import annotations
 
-import hashlib
-import sys
 from pathlib import Path
 
 import nbformat
-import numpy as np
 import pytest
 
 from nnlib.curriculum import CHAPTERS
-from nnlib.datasets.idx import write_idx
-from nnlib.datasets.mnist import FILES
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-
-import run_notebooks  # noqa: E402
+from tests._made_mnist import ROOT, run_notebooks, run_on_made_mnist
 
 NOTEBOOK = ROOT / "chapters" / f"{CHAPTERS[6][0]}.ipynb"
-
-
-def _make_files(folder: Path, n_train: int, n_test: int, seed: int) -> dict[str, str]:
-    """Write small MNIST-like files; return {file name: SHA-256}."""
-    rng = np.random.default_rng(seed)
-    folder.mkdir(parents=True)
-    checksums = {}
-    for split, n in [("train", n_train), ("test", n_test)]:
-        labels = np.arange(n, dtype=np.uint8) % 10
-        images = rng.integers(0, 40, size=(n, 28, 28)).astype(np.uint8)
-        for i, label in enumerate(labels):  # a bright block whose place depends on the class
-            row, col = 4 + 2 * (label // 5) * 5, 4 + 4 * (label % 5)
-            images[i, row : row + 6, col : col + 4] = 255
-        image_file, label_file = FILES[split]
-        for name, array in [(image_file, images), (label_file, labels)]:
-            write_idx(array, folder / name)
-            checksums[name] = hashlib.sha256((folder / name).read_bytes()).hexdigest()
-    return checksums
-
-
-def _text(nb) -> str:
-    return "".join(
-        o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
-    )
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("dataset", ["mnist", "fashion-mnist"])
 def test_chapter_runs_on_mnist_files(dataset: str, tmp_path: Path) -> None:
-    checksums = _make_files(tmp_path / "cache" / dataset, n_train=60, n_test=30, seed=0)
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    parameters = dict(nb.metadata["nnfp"]["test_parameters"])
-    parameters.update(
-        DATASET=dataset,
-        DATA_ROOT=str(tmp_path / "cache"),
-        DATA_CHECKSUMS=checksums,
+    executed, text = run_on_made_mnist(
+        NOTEBOOK,
+        tmp_path,
+        dataset,
+        {"train": 60, "test": 30},
         N_TRAIN=40,
         N_VAL=20,
         N_TEST=20,
     )
-    out = tmp_path / NOTEBOOK.name
-    executed = run_notebooks.execute(NOTEBOOK, out, parameters=parameters, timeout=600)
-    text = _text(executed)
     assert f"{dataset}: 28x28 images; train 40, val 20, test 20" in text
     # the networks are built for 28x28 inputs: 16 maps of 7x7 after two poolings
     assert "Linear(in_features=784, out_features=10, bias=True) (2, 10)" in text

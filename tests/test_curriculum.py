@@ -9,15 +9,14 @@
 from __future__ import annotations
 
 import ast
-import importlib
 import inspect
 from pathlib import Path
 
 import nbformat
 import pytest
 
-import nnlib
 from nnlib.curriculum import CHAPTERS, FACADES, MODULE_CHAPTER, chapter_of
+from tests._notebook_names import NnlibNames, notebook_code
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "nnlib"
@@ -114,70 +113,11 @@ def _resolve(obj: object) -> str | None:
     return module.__name__ if module else None
 
 
-class _NotebookUses(ast.NodeVisitor):
-    """Collects every nnlib object a notebook touches: imports and attribute chains on them."""
-
-    def __init__(self) -> None:
-        self.aliases: dict[str, object] = {}
-        self.uses: list[tuple[str, object]] = []
-
-    def visit_Import(self, node: ast.Import) -> None:
-        for alias in node.names:
-            if alias.name.split(".")[0] == "nnlib":
-                module = importlib.import_module(alias.name)
-                self.uses.append((alias.name, module))
-                if alias.asname:
-                    self.aliases[alias.asname] = module
-                else:
-                    self.aliases["nnlib"] = nnlib
-
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
-        if (node.module or "").split(".")[0] != "nnlib" or node.level:
-            return
-        module = importlib.import_module(node.module)
-        for alias in node.names:
-            try:
-                obj = getattr(module, alias.name)
-            except AttributeError:
-                obj = importlib.import_module(f"{node.module}.{alias.name}")
-            self.aliases[alias.asname or alias.name] = obj
-            self.uses.append((f"{node.module}.{alias.name}", obj))
-
-    def visit_Attribute(self, node: ast.Attribute) -> None:
-        chain = []
-        current: ast.AST = node
-        while isinstance(current, ast.Attribute):
-            chain.append(current.attr)
-            current = current.value
-        if isinstance(current, ast.Name) and current.id in self.aliases:
-            obj = self.aliases[current.id]
-            name = current.id
-            for attr in reversed(chain):
-                if not (inspect.ismodule(obj) or inspect.isclass(obj)) or not hasattr(obj, attr):
-                    break
-                obj = getattr(obj, attr)
-                name += f".{attr}"
-                self.uses.append((name, obj))
-            return  # the chain is handled; do not revisit its inner attributes
-        self.generic_visit(node)
-
-
-def _notebook_code(path: Path) -> str:
-    nb = nbformat.read(path, as_version=4)
-    lines = []
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            # IPython magics and shell escapes are not Python
-            source = cell.source.splitlines()
-            lines += [ln for ln in source if not ln.lstrip().startswith(("%", "!"))]
-    return "\n".join(lines)
-
-
 @pytest.mark.parametrize("number", sorted(CHAPTERS))
 def test_notebooks_use_only_earlier_chapters(number: int) -> None:
     stem = CHAPTERS[number][0]
-    visitor = _NotebookUses()
-    visitor.visit(ast.parse(_notebook_code(ROOT / "chapters" / f"{stem}.ipynb")))
+    visitor = NnlibNames()
+    visitor.visit(ast.parse(notebook_code(nbformat.read(ROOT / "chapters" / f"{stem}.ipynb", 4))))
     assert visitor.uses, f"{stem} never uses nnlib"
     for name, obj in visitor.uses:
         module = _resolve(obj)

@@ -27,7 +27,6 @@ The file also checks that every chapter ends by listing the modules it added to 
 from __future__ import annotations
 
 import ast
-import importlib
 import inspect
 import re
 from pathlib import Path
@@ -35,9 +34,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-import nnlib
 from nnlib.curriculum import CHAPTERS, MODULE_CHAPTER, chapter_of, modules_of
 from nnlib.show import show
+from tests._notebook_names import NnlibNames, notebook_code
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,66 +44,20 @@ _CODE_SPAN = re.compile(r"```.*?```|``.+?``|`[^`\n]+`", re.DOTALL)
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def _code_source(nb) -> str:
-    lines = []
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            # IPython magics and shell escapes are not Python
-            lines += [
-                ln for ln in cell.source.splitlines() if not ln.lstrip().startswith(("%", "!"))
-            ]
-    return "\n".join(lines)
-
-
 def _defining_module(obj: object) -> str | None:
     module = inspect.getmodule(obj)
     return module.__name__ if module else None
 
 
-class _Reader(ast.NodeVisitor):
+class _Reader(NnlibNames):
     """Collects the nnlib names a notebook's code uses, and the names it shows with ``show``."""
 
     def __init__(self) -> None:
-        self.aliases: dict[str, object] = {}
-        self.uses: list[tuple[str, object]] = []  # (name, object)
+        super().__init__()
         self.shown: set[str] = set()
 
-    def visit_Import(self, node: ast.Import) -> None:
-        for alias in node.names:
-            if alias.name.split(".")[0] == "nnlib":
-                module = importlib.import_module(alias.name)
-                self.aliases[alias.asname or "nnlib"] = module if alias.asname else nnlib
-
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
-        if (node.module or "").split(".")[0] != "nnlib" or node.level:
-            return
-        module = importlib.import_module(node.module)
-        for alias in node.names:
-            try:
-                obj = getattr(module, alias.name)
-            except AttributeError:
-                obj = importlib.import_module(f"{node.module}.{alias.name}")
-            self.aliases[alias.asname or alias.name] = obj
-            self.uses.append((alias.name, obj))
-
-    def _resolve_chain(self, node: ast.AST) -> list[tuple[str, object]]:
-        """(name, object) for each resolvable step of an attribute chain from an alias."""
-        chain = []
-        while isinstance(node, ast.Attribute):
-            chain.append(node.attr)
-            node = node.value
-        if not (isinstance(node, ast.Name) and node.id in self.aliases):
-            return []
-        obj, steps = self.aliases[node.id], [(node.id, self.aliases[node.id])]
-        for attr in reversed(chain):
-            if not (inspect.ismodule(obj) or inspect.isclass(obj)) or not hasattr(obj, attr):
-                break
-            obj = getattr(obj, attr)
-            steps.append((attr, obj))
-        return steps
-
     def visit_Call(self, node: ast.Call) -> None:
-        steps = self._resolve_chain(node.func)
+        steps = self.resolve_chain(node.func)
         if steps and steps[-1][1] is show and node.args:
             argument = node.args[0]
             if isinstance(argument, ast.Attribute):
@@ -113,18 +66,11 @@ class _Reader(ast.NodeVisitor):
                 self.shown.add(argument.id)
         self.generic_visit(node)
 
-    def visit_Attribute(self, node: ast.Attribute) -> None:
-        steps = self._resolve_chain(node)
-        if steps:
-            self.uses += steps[1:]
-            return  # the chain is handled; do not revisit its inner attributes
-        self.generic_visit(node)
-
 
 def _read(path: Path) -> _Reader:
     nb = nbformat.read(path, as_version=4)
     reader = _Reader()
-    reader.visit(ast.parse(_code_source(nb)))
+    reader.visit(ast.parse(notebook_code(nb)))
     reader.markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     return reader
 
@@ -144,7 +90,8 @@ def _introduced(reader: _Reader) -> set[str]:
 def _checked_uses(reader: _Reader) -> dict[str, str]:
     """name -> defining nnlib module, for every checked use (not modules, only nnlib objects)."""
     uses = {}
-    for name, obj in reader.uses:
+    for dotted, obj in reader.uses:
+        name = dotted.rsplit(".", 1)[-1]  # the identifier a reader sees in the prose
         if inspect.ismodule(obj):
             continue
         module = _defining_module(obj)
