@@ -67,6 +67,7 @@ MODULE_CHAPTER: dict[str, int] = {
     "nnlib.data.dataset": 4,
     "nnlib.data.dataloader": 4,
     "nnlib.datasets.digits": 4,
+    "nnlib.datasets.packaged": 4,
     "nnlib.training": 4,
     # Chapter 5: overfitting and regularization
     "nnlib.nn.dropout": 5,

@@ -22,12 +22,11 @@ To make train / validation / test sets, wrap the arrays in a
 
 from __future__ import annotations
 
-import hashlib
 import io
-from importlib import resources
 
 import numpy as np
 
+from nnlib.datasets.packaged import read_packaged_file
 from nnlib.tensor import Tensor, from_numpy
 
 __all__ = ["DIGITS_SHA256", "load_digits"]
@@ -40,21 +39,9 @@ MAX_PIXEL = 16
 
 
 def _read_archive() -> bytes:
-    source = resources.files("nnlib.datasets").joinpath("data", "digits.npz")
-    try:
-        data = source.read_bytes()
-    except FileNotFoundError:
-        raise FileNotFoundError(
-            f"the digits data file {source} is missing from the nnlib package; "
-            "reinstall nnlib or run tools/make_digits.py"
-        ) from None
-    digest = hashlib.sha256(data).hexdigest()
-    if digest != DIGITS_SHA256:
-        raise RuntimeError(
-            f"the digits data file {source} is damaged: its SHA-256 is {digest}, "
-            f"expected {DIGITS_SHA256}; reinstall nnlib or run tools/make_digits.py"
-        )
-    return data
+    return read_packaged_file(
+        "digits.npz", DIGITS_SHA256, "digits data file", "tools/make_digits.py"
+    )
 
 
 def load_digits(

@@ -12,8 +12,7 @@ To turn the text into numbers, see :class:`nnlib.text.CharTokenizer`.
 
 from __future__ import annotations
 
-import hashlib
-from importlib import resources
+from nnlib.datasets.packaged import read_packaged_file
 
 __all__ = ["BOOK_TEXT_SHA256", "load_book_text"]
 
@@ -43,18 +42,7 @@ def load_book_text() -> str:
     >>> text[:16]
     '# 1. Perceptrons'
     """
-    source = resources.files("nnlib.datasets").joinpath("data", "nnfp_prose.txt")
-    try:
-        data = source.read_bytes()
-    except FileNotFoundError:
-        raise FileNotFoundError(
-            f"the text file {source} is missing from the nnlib package; "
-            "reinstall nnlib or run tools/make_text_corpus.py"
-        ) from None
-    digest = hashlib.sha256(data).hexdigest()
-    if digest != BOOK_TEXT_SHA256:
-        raise RuntimeError(
-            f"the text file {source} is damaged: its SHA-256 is {digest}, "
-            f"expected {BOOK_TEXT_SHA256}; reinstall nnlib or run tools/make_text_corpus.py"
-        )
+    data = read_packaged_file(
+        "nnfp_prose.txt", BOOK_TEXT_SHA256, "text file", "tools/make_text_corpus.py"
+    )
     return data.decode("ascii")
