@@ -14,7 +14,7 @@ from nnlib.autograd import (
     no_grad,
     set_grad_enabled,
 )
-from nnlib.backend import Device
+from nnlib.backend import Device, get_default_device, pick_device, set_default_device
 from nnlib.backend import Device as device  # torch.device("cpu")
 from nnlib.devices import torch_device
 from nnlib.gradcheck import GradcheckError, gradcheck
@@ -137,6 +137,7 @@ __all__ = [
     "floor_divide",
     "from_numpy",
     "full",
+    "get_default_device",
     "gradcheck",
     "half",
     "inference_mode",
@@ -168,6 +169,7 @@ __all__ = [
     "ones",
     "ones_like",
     "optim",
+    "pick_device",
     "prod",
     "rand",
     "randint",
@@ -177,6 +179,7 @@ __all__ = [
     "relu",
     "remainder",
     "save",
+    "set_default_device",
     "set_grad_enabled",
     "short",
     "show",

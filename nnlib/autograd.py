@@ -38,7 +38,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from nnlib.backend import array_module
+from nnlib.backend import array_module, device_of, is_writeable
 
 __all__ = [
     "Function",
@@ -295,11 +295,16 @@ class Function:
         arrays = list(args)
         needs = [False] * len(args)
         next_ = None
+        kind = None
         for i, arg in enumerate(args):
             if isinstance(arg, Tensor):
                 if arg._base is not None and arg._view.version != arg._vc[0]:
                     _refresh_view(arg)
                 arrays[i] = arg._array
+                if kind is None:
+                    kind = arg._array.__class__
+                elif arg._array.__class__ is not kind and _on_different_devices(args):
+                    return cls.apply(*_to_one_device(cls.__name__, args), **kwargs)
                 if arg._requires_grad and _grad_enabled:
                     needs[i] = True
                     if next_ is None:
@@ -317,6 +322,26 @@ class Function:
         if ctx.saved_tensors:
             _record_saved_versions(ctx, args, out, result)
         return result
+
+
+def _on_different_devices(args: tuple) -> bool:
+    return len({device_of(a._array) for a in args if isinstance(a, Tensor)}) > 1
+
+
+def _to_one_device(op: str, args: tuple) -> list:
+    """torch's rule: every tensor on one device, except 0-d CPU tensors, which join the GPU."""
+    tensors = [a for a in args if isinstance(a, Tensor)]
+    gpu = [device_of(t._array) for t in tensors if device_of(t._array) != "cpu"]
+    for t in tensors:
+        where = device_of(t._array)
+        if where != gpu[0] and not (where == "cpu" and t._array.ndim == 0):
+            raise RuntimeError(
+                f"Expected all tensors to be on the same device, but found at least two devices, "
+                f"{gpu[0]} and {where}! ({op}: move them with .to(device) first)"
+            )
+    return [
+        a.to(gpu[0]) if isinstance(a, Tensor) and device_of(a._array) == "cpu" else a for a in args
+    ]
 
 
 def _record_saved_versions(ctx: Node, args: tuple, out: Any, result: Tensor) -> None:
@@ -568,7 +593,7 @@ def _accumulate_into_leaf(leaf: Tensor, grad: Any, handed: set[int]) -> None:
             grad = xp.array(grad, dtype=dtype)
         elif (
             id(grad) in handed
-            or not grad.flags.writeable
+            or not is_writeable(grad)
             or (grad.base is not None and id(grad.base) in handed)
         ):
             grad = grad.copy()  # another leaf or the caller holds this memory too
@@ -583,7 +608,7 @@ def _accumulate_into_leaf(leaf: Tensor, grad: Any, handed: set[int]) -> None:
         if (
             id(target) in handed
             or (target.base is not None and id(target.base) in handed)
-            or not target.flags.writeable
+            or not is_writeable(target)
         ):
             # Handed out during this pass: a node still waiting may read the same memory.
             leaf.grad._array = (target + grad).astype(dtype, copy=False)

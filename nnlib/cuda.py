@@ -1,35 +1,64 @@
-"""``nnlib.cuda``: the few ``torch.cuda`` calls that device-agnostic torch code makes.
+"""``nnlib.cuda``: the ``torch.cuda`` calls that device-agnostic torch code makes.
 
-Torch programs choose their device with ``"cuda" if torch.cuda.is_available() else "cpu"``
-and seed with ``torch.cuda.manual_seed(...)``. nnlib answers from :mod:`nnlib.backend`: it
-reports a GPU only where the backend can compute on one (today it cannot, so programs fall
-back to the CPU), and seeding a GPU that is not there does nothing.
+Torch programs choose their device with ``"cuda" if torch.cuda.is_available() else "cpu"``,
+seed with ``torch.cuda.manual_seed(...)`` and wait for the GPU with
+``torch.cuda.synchronize()`` before reading a clock. nnlib answers from :mod:`nnlib.backend`:
+it reports the GPUs CuPy can compute on (none where CuPy or a GPU is missing).
 """
 
 from __future__ import annotations
 
-from nnlib.backend import available_devices
+from typing import Any
 
-__all__ = ["device_count", "is_available", "manual_seed", "manual_seed_all", "synchronize"]
+from nnlib import backend
+from nnlib.random import seed_cuda
+
+__all__ = [
+    "current_device",
+    "device_count",
+    "get_device_name",
+    "is_available",
+    "manual_seed",
+    "manual_seed_all",
+    "synchronize",
+]
 
 
 def is_available() -> bool:
-    """True if nnlib can compute on a CUDA GPU (False with the NumPy backend)."""
-    return any(d.type == "cuda" for d in available_devices())
+    """True if nnlib can compute on a CUDA GPU (CuPy is installed and finds one)."""
+    return device_count() > 0
 
 
 def device_count() -> int:
     """The number of CUDA devices nnlib can use."""
-    return sum(d.type == "cuda" for d in available_devices())
+    return sum(d.type == "cuda" for d in backend.available_devices())
+
+
+def current_device() -> int:
+    """The index of the GPU new arrays go to by default (0)."""
+    return 0
+
+
+def get_device_name(device: Any = None) -> str:
+    """The GPU's name, e.g. ``"NVIDIA A100-SXM4-40GB"``."""
+    index = backend.check_device("cuda" if device is None else device).index or 0
+    if isinstance(backend._cuda, backend._PretendBackend):
+        return "pretend GPU (NumPy arrays with CuPy's rules)"
+    properties = backend._cuda.xp.cuda.runtime.getDeviceProperties(index)
+    name = properties["name"]
+    return name.decode() if isinstance(name, bytes) else str(name)
 
 
 def manual_seed(seed: int) -> None:
-    """Seed the GPU's generator: nothing to do without a GPU (``nnlib.manual_seed`` seeds all)."""
+    """Seed the GPUs' generators (``nnlib.manual_seed`` seeds every device)."""
+    seed_cuda(seed)
 
 
 def manual_seed_all(seed: int) -> None:
-    """Seed every GPU's generator: nothing to do without a GPU."""
+    """Seed every GPU's generator."""
+    seed_cuda(seed)
 
 
-def synchronize(device: object = None) -> None:
-    """Wait for GPU work to finish: NumPy computes synchronously, so return at once."""
+def synchronize(device: Any = None) -> None:
+    """Wait until the GPU has finished its queued work; time GPU code only after this."""
+    backend.synchronize(device)

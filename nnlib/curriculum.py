@@ -37,6 +37,8 @@ MODULE_CHAPTER: dict[str, int] = {
     "nnlib.figures.networks": 1,
     # Chapter 2: backpropagation
     "nnlib.backend": 2,
+    "nnlib.pretend_gpu": 2,
+    "nnlib._cupy_names": 2,
     "nnlib.cuda": 2,
     "nnlib.random": 2,
     "nnlib.tensor": 2,

@@ -32,10 +32,12 @@ from typing import Any
 import numpy as np
 
 from nnlib.autograd import no_grad
+from nnlib.backend import CPU, Device, array_module, is_array, move
 from nnlib.nn.loss import binary_cross_entropy_with_logits
 from nnlib.nn.module import Module
 from nnlib.optim.adam import Adam
 from nnlib.optim.optimizer import Optimizer
+from nnlib.random import generator_for
 from nnlib.tensor import Tensor, from_numpy, ones_like, zeros_like
 
 __all__ = [
@@ -145,7 +147,8 @@ def generator_step(
 
 def _mean_probability(logits: Tensor) -> float:
     array = logits._array.astype(np.float64)
-    return float((0.5 * (1 + np.tanh(0.5 * array))).mean())  # sigmoid without overflow
+    xp = array_module(array)
+    return float((0.5 * (1 + xp.tanh(0.5 * array))).mean())  # sigmoid without overflow
 
 
 def fit_gan(
@@ -166,12 +169,14 @@ def fit_gan(
 
     Both players use Adam with the DCGAN settings (Radford et al. 2015: ``lr = 2e-4``,
     ``betas = (0.5, 0.999)``). Every step draws a batch of real samples (with replacement) and
-    fresh ``N(0, I)`` noise from ``numpy.random.default_rng(seed)``.
+    fresh ``N(0, I)`` noise from ``numpy.random.default_rng(seed)``: the same numbers on every
+    device (for a generator on a GPU they are drawn on the CPU and copied over).
 
     Parameters
     ----------
-    data : array ``(N, *sample_shape)``
-        Real samples, in the generator's output shape and dtype.
+    data : array or Tensor ``(N, *sample_shape)``
+        Real samples, in the generator's output shape (cast to its dtype, and copied once to
+        its device).
     steps : int
         Generator steps.
     noise_features : int
@@ -189,9 +194,14 @@ def fit_gan(
     """
     if loss not in GENERATOR_LOSSES:
         raise ValueError(f"fit_gan: loss must be one of {GENERATOR_LOSSES}, got {loss!r}")
-    data = np.asarray(data)
-    dtype = next(iter(generator.parameters())).dtype
-    rng = np.random.default_rng(seed)
+    weight = next(iter(generator.parameters()))
+    device = weight.device
+    if isinstance(data, Tensor):
+        data = data._array
+    elif not is_array(data):
+        data = np.asarray(data)
+    data = move(data.astype(weight.dtype, copy=False), device)
+    rng = generator_for(device, np.random.default_rng(seed))
     d_optimizer = Adam(discriminator.parameters(), lr=lr, betas=betas)
     g_optimizer = Adam(generator.parameters(), lr=lr, betas=betas)
     history: dict[str, list[float]] = {"d_loss": [], "g_loss": [], "d_real": [], "d_fake": []}
@@ -199,18 +209,24 @@ def fit_gan(
     discriminator.train()
     for step in range(1, steps + 1):
         for _ in range(d_steps):
-            real = from_numpy(data[rng.integers(0, len(data), batch_size)].astype(dtype))
-            noise = from_numpy(rng.standard_normal((batch_size, noise_features)).astype(dtype))
+            real = _on(device, data[rng.integers(0, len(data), batch_size)])
+            noise = _on(device, rng.standard_normal((batch_size, noise_features)), weight.dtype)
             d_loss, d_real, d_fake = discriminator_step(
                 generator, discriminator, d_optimizer, real, noise
             )
-        noise = from_numpy(rng.standard_normal((batch_size, noise_features)).astype(dtype))
+        noise = _on(device, rng.standard_normal((batch_size, noise_features)), weight.dtype)
         g_loss = generator_step(generator, discriminator, g_optimizer, noise, loss)
         for key, value in zip(history, (d_loss, g_loss, d_real, d_fake), strict=True):
             history[key].append(value)
         if callback is not None:
             callback(step)
     return history
+
+
+def _on(device: Device, array: Any, dtype: Any = None) -> Tensor:
+    """A tensor of ``array`` (already on ``device``), cast to ``dtype``, without another copy."""
+    array = array if dtype is None else array.astype(dtype, copy=False)
+    return from_numpy(array) if device == "cpu" else Tensor(array)
 
 
 def optimal_discriminator(p: Any, q: Any) -> np.ndarray:
@@ -274,7 +290,9 @@ def mode_coverage(
     std : float
         The standard deviation of each mode.
     """
-    points = samples._array if isinstance(samples, Tensor) else np.asarray(samples)
+    if isinstance(samples, Tensor):
+        samples = samples.detach()._array
+    points = move(samples, CPU) if is_array(samples) else np.asarray(samples)  # counted on the host
     points = points.astype(np.float64)
     centers = np.asarray(centers, dtype=np.float64)
     if points.ndim != 2 or points.shape[1] != centers.shape[1]:

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from nnlib.autograd import enable_grad, no_grad
+from nnlib.backend import CPU, array_module, move
 from nnlib.tensor import Tensor
 
 __all__ = ["GradcheckError", "gradcheck"]
@@ -49,9 +50,9 @@ def _numerical_jacobians(
         for i in range(flat.size):
             original = flat[i]
             flat[i] = original + eps
-            plus = [out._array.astype(np.float64).ravel() for out in _outputs(fn, inputs)]
+            plus = [_host(out).astype(np.float64).ravel() for out in _outputs(fn, inputs)]
             flat[i] = original - eps
-            minus = [out._array.astype(np.float64).ravel() for out in _outputs(fn, inputs)]
+            minus = [_host(out).astype(np.float64).ravel() for out in _outputs(fn, inputs)]
             flat[i] = original
             columns.append([(p - m) / (2 * eps) for p, m in zip(plus, minus, strict=True)])
     n_outputs = len(_outputs(fn, inputs))
@@ -61,6 +62,11 @@ def _numerical_jacobians(
         else np.zeros((0, 0), dtype=np.float64)
         for k in range(n_outputs)
     ]
+
+
+def _host(t: Tensor) -> np.ndarray:
+    """A tensor's values as a NumPy array on the CPU (the Jacobians are compared there)."""
+    return move(t._array, CPU)
 
 
 def _analytical_jacobians(
@@ -78,11 +84,11 @@ def _analytical_jacobians(
                     for t in inputs:
                         if isinstance(t, Tensor):
                             t.grad = None
-                    seed = np.zeros(out._array.size, dtype=out.dtype)
+                    seed = array_module(out).zeros(out._array.size, dtype=out.dtype)
                     seed[j] = 1
-                    out.backward(seed.reshape(out.shape), retain_graph=True)
+                    out.backward(Tensor(seed.reshape(out.shape)), retain_graph=True)
                     if leaf.grad is not None:
-                        rows[j] = leaf.grad._array.ravel()
+                        rows[j] = _host(leaf.grad).ravel()
             jacobians.append(rows)
     return jacobians
 

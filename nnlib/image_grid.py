@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from nnlib.backend import CPU, is_array, move
 from nnlib.tensor import Tensor, from_numpy
 
 __all__ = ["make_grid"]
@@ -64,6 +65,8 @@ def make_grid(
     -------
     Tensor or array (the type of the input) of shape ``(C', H', W')``
         ``C' = 3`` for single-channel input; a single image is returned without padding.
+        The grid is made to be looked at, so it is always on the host: a CPU tensor, or a
+        NumPy array, even for images on a GPU (unlike torchvision, which keeps their device).
     """
     as_tensor = isinstance(tensor, Tensor) or (
         isinstance(tensor, (list, tuple)) and tensor and isinstance(tensor[0], Tensor)
@@ -101,9 +104,10 @@ def make_grid(
 
 
 def _array(value: Any) -> np.ndarray:
+    """The pixels as a NumPy array on the host (copied from a GPU explicitly)."""
     if isinstance(value, Tensor):
-        return np.asarray(value.detach()._array)
-    return np.asarray(value)
+        value = value.detach()._array
+    return move(value, CPU) if is_array(value) else np.asarray(value)
 
 
 def _tile(images: np.ndarray, nrow: int, padding: int, pad_value: float) -> np.ndarray:

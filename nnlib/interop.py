@@ -20,6 +20,16 @@ from typing import Any
 
 import numpy as np
 
+from nnlib.backend import (
+    CPU,
+    array_module,
+    available_devices,
+    check_device,
+    device_context,
+    device_of,
+    get_array_module,
+    move,
+)
 from nnlib.nn.module import Module, _shape_str
 from nnlib.tensor import Tensor, tensor
 
@@ -63,7 +73,8 @@ def to_torch(t: Tensor | np.ndarray, device: str = "cpu", requires_grad: bool | 
     Returns
     -------
     torch.Tensor
-        Shares no memory with ``t``.
+        Shares no memory with ``t``. A GPU tensor goes to torch through DLPack, without a
+        trip through host memory when ``device`` is a GPU too.
     """
     torch = _import_torch()
     if isinstance(t, Tensor):
@@ -75,7 +86,10 @@ def to_torch(t: Tensor | np.ndarray, device: str = "cpu", requires_grad: bool | 
         raise TypeError(
             f"to_torch: expected an nnlib Tensor or NumPy array, got {type(t).__name__}"
         )
-    result = torch.from_numpy(np.array(array, copy=True)).to(device)
+    if device_of(array) != "cpu":
+        result = torch.from_dlpack(array).clone().to(device)
+    else:
+        result = torch.from_numpy(np.array(array, copy=True)).to(device)
     return result.requires_grad_(bool(requires_grad))
 
 
@@ -87,20 +101,29 @@ def from_torch(tt: Any, requires_grad: bool = False) -> Tensor:
     tt : torch.Tensor
     requires_grad : bool, default False
         Whether the new (leaf) Tensor requires grad.
+
+    A CUDA tensor becomes an nnlib tensor on the same GPU through DLPack (no trip through
+    host memory) when nnlib can use that GPU; a CPU tensor lands on nnlib's default device.
     """
     if not _is_torch_tensor(tt):
         raise TypeError(f"from_torch: expected a torch.Tensor, got {type(tt).__name__}")
     torch = _import_torch()
     if tt.dtype == torch.bfloat16:
         raise TypeError("from_torch: bfloat16 has no NumPy dtype; convert with tt.float() first")
+    if tt.device.type == "cuda" and str(tt.device) in available_devices():
+        device = check_device(str(tt.device))
+        with device_context(device):
+            array = get_array_module(device).from_dlpack(tt.detach()).copy()
+        return tensor(array, requires_grad=requires_grad)
     array = tt.detach().cpu().numpy().copy()
     return tensor(array, requires_grad=requires_grad)
+
 
 
 def _numpy_of(value: Any) -> np.ndarray:
     """The values of an nnlib Tensor, a torch tensor (on any device) or a plain number."""
     if isinstance(value, Tensor):
-        return value._array
+        return move(value._array, CPU)
     if _is_torch_tensor(value):
         return value.detach().cpu().numpy()
     return np.asarray(value)
@@ -216,7 +239,7 @@ def copy_parameters(src: Any, dst: Any) -> None:
 
     if dst_is_nnlib:
         for name, target in targets.items():
-            target._array[...] = source[name]
+            target._array[...] = array_module(target._array).asarray(source[name])
     else:
         torch = _import_torch()
         with torch.no_grad():
@@ -415,7 +438,7 @@ def check_parity(
         if not ours_tracked:
             continue
         cotangent = rng.standard_normal(ours.shape).astype(ours.dtype)
-        ours_term = (ours * tensor(cotangent)).sum()
+        ours_term = (ours * tensor(cotangent, device=ours.device)).sum()
         theirs_term = (theirs * torch.tensor(cotangent, device=theirs.device)).sum()
         ours_total = ours_term if ours_total is None else ours_total + ours_term
         theirs_total = theirs_term if theirs_total is None else theirs_total + theirs_term
@@ -427,7 +450,7 @@ def check_parity(
         ours_grad = ours_in[index].grad
         theirs_grad = theirs_in[index].grad
         shape = ours_in[index].shape
-        ours_array = np.zeros(shape, dtype) if ours_grad is None else ours_grad._array
+        ours_array = np.zeros(shape, dtype) if ours_grad is None else _numpy_of(ours_grad)
         theirs_array = (
             np.zeros(shape, dtype) if theirs_grad is None else theirs_grad.detach().cpu().numpy()
         )

@@ -26,6 +26,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 
+import numpy as np
+
+from nnlib.backend import device_of, is_array
 from nnlib.nn.module import Module
 from nnlib.tensor import Tensor, tensor
 
@@ -86,11 +89,17 @@ def l2_penalty(parameters: Tensor | Iterable[Tensor]) -> Tensor:
 
 
 def _copy_state(state: Mapping) -> dict:
-    """A deep copy of a ``state_dict``: new arrays, not references to the model's storage."""
-    return {
-        name: tensor((value._array if isinstance(value, Tensor) else value).copy())
-        for name, value in state.items()
-    }
+    """A deep copy of a ``state_dict``: new arrays, not references to the model's storage.
+
+    Each copy stays on the device of its original (one copy, made there).
+    """
+    copies = {}
+    for name, value in state.items():
+        array = value._array if isinstance(value, Tensor) else value
+        if not is_array(array):
+            array = np.asarray(array)
+        copies[name] = tensor(array, device=device_of(array))
+    return copies
 
 
 class EarlyStopping:

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from nnlib.autograd import no_grad
+from nnlib.backend import CPU, Device, is_array, move
 from nnlib.data.dataloader import DataLoader
 from nnlib.data.dataset import TensorDataset
 from nnlib.nn.activation import ReLU
@@ -41,11 +42,23 @@ from nnlib.tensor import Tensor, from_numpy
 __all__ = ["SampleScore", "classifier_score", "train_digit_classifier"]
 
 
-def _flat(where: str, images: Any, dtype: Any) -> np.ndarray:
-    array = images._array if isinstance(images, Tensor) else np.asarray(images)
+def _flat(where: str, images: Any, dtype: Any) -> Any:
+    """Images ``(N, ...)`` as an array ``(N, D)`` of ``dtype``, on the device they are on."""
+    if isinstance(images, Tensor):
+        array = images._array
+    elif is_array(images):
+        array = images
+    else:
+        array = np.asarray(images)
     if array.ndim < 2:
         raise ValueError(f"{where}: images must have shape (N, H, W) or (N, D), got {array.shape}")
     return array.reshape(len(array), -1).astype(dtype, copy=False)
+
+
+def _on_device(array: Any, device: Device) -> Tensor:
+    """``array`` as a tensor on ``device``: copied there once, or shared if it is there."""
+    array = move(array, device)
+    return from_numpy(array) if device == "cpu" else Tensor(array)
 
 
 def train_digit_classifier(
@@ -83,7 +96,10 @@ def train_digit_classifier(
         The trained classifier, in evaluation mode; it outputs logits.
     """
     x = _flat("train_digit_classifier", images, np.dtype(dtype))
-    y = labels._array if isinstance(labels, Tensor) else np.asarray(labels)
+    if isinstance(labels, Tensor):
+        y = labels._array
+    else:
+        y = labels if is_array(labels) else np.asarray(labels)
     y = y.astype(np.int64)
     classes = int(y.max()) + 1
     if model is None:
@@ -91,8 +107,10 @@ def train_digit_classifier(
         model = Sequential(
             Linear(x.shape[1], hidden, dtype=dtype), ReLU(), Linear(hidden, classes, dtype=dtype)
         )
+    device = next(iter(model.parameters())).device  # the data go where the model is, once
+    data = TensorDataset(_on_device(x, device), _on_device(y, device))
     optimizer = Adam(model.parameters(), lr=lr)
-    loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True, generator=seed)
+    loader = DataLoader(data, batch_size=batch_size, shuffle=True, generator=seed)
     model.train()
     for _ in range(epochs):
         for inputs, targets in loader:
@@ -131,12 +149,13 @@ def classifier_score(classifier: Module, images: Any) -> SampleScore:
     The classifier must map flattened images ``(N, D)`` to class logits ``(N, classes)``, like
     the one :func:`train_digit_classifier` returns.
     """
-    dtype = next(iter(classifier.parameters())).dtype
-    x = _flat("classifier_score", images, dtype)
+    weight = next(iter(classifier.parameters()))
+    x = _on_device(_flat("classifier_score", images, weight.dtype), weight.device)
     was_training = classifier.training
     classifier.eval()
     try:
-        probs = softmax(classifier(from_numpy(x)), dim=1)._array.astype(np.float64)
+        # A few numbers per image: the score is computed on the host, wherever the model is.
+        probs = move(softmax(classifier(x), dim=1)._array, CPU).astype(np.float64)
     finally:
         classifier.train(was_training)
     marginal = probs.mean(axis=0)

@@ -31,8 +31,8 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from nnlib.backend import Device, check_device
-from nnlib.tensor import Tensor
+from nnlib.backend import CPU, Device, check_device, device_of, is_array, move
+from nnlib.tensor import Tensor, _tensor_from_array
 
 __all__ = ["load", "save"]
 
@@ -63,20 +63,23 @@ def _array_entry(
 def _encode(obj: Any, path: list[str], where: str, arrays: dict[str, np.ndarray]) -> dict:
     """Describe ``obj`` as a manifest node, collecting its arrays into ``arrays``."""
     if isinstance(obj, Tensor):
-        array = np.asarray(obj.detach().numpy())
+        array = np.asarray(move(obj._array, CPU))  # files hold CPU arrays, whatever the device
         return {
             "type": "tensor",
             "entry": _array_entry(array, path, where, arrays),
             "dtype": array.dtype.str,
             "shape": list(array.shape),
             "requires_grad": bool(obj.requires_grad),
+            "device": str(obj.device),
         }
-    if isinstance(obj, np.ndarray):
+    if is_array(obj):  # a GPU array (optimizer state) is written from a host copy
+        host = move(obj, CPU)
         return {
             "type": "ndarray",
-            "entry": _array_entry(obj, path, where, arrays),
-            "dtype": obj.dtype.str,
-            "shape": list(obj.shape),
+            "entry": _array_entry(host, path, where, arrays),
+            "dtype": host.dtype.str,
+            "shape": list(host.shape),
+            "device": str(device_of(obj)),
         }
     if isinstance(obj, np.generic):
         array = np.asarray(obj)
@@ -178,7 +181,7 @@ class _Corrupt(Exception):
     """A problem inside the archive; :func:`load` turns it into a ``ValueError``."""
 
 
-def _decode(node: Any, archive: Any, where: str) -> Any:
+def _decode(node: Any, archive: Any, where: str, place: Any) -> Any:
     if not isinstance(node, dict):
         raise _Corrupt(f"node of {where} is not an object")
     kind = node.get("type")
@@ -193,10 +196,14 @@ def _decode(node: Any, archive: Any, where: str) -> Any:
                 f"the manifest says {node.get('dtype')} of shape {node.get('shape')}"
             )
         if kind == "tensor":
-            return Tensor(array, requires_grad=bool(node.get("requires_grad", False)))
+            device = place(str(node.get("device", "cpu")))
+            tensor = _tensor_from_array(array if device == "cpu" else move(array, device))
+            tensor.requires_grad = bool(node.get("requires_grad", False))
+            return tensor
         if kind == "numpy_scalar":
             return array[()]
-        return array
+        device = place(str(node.get("device", "cpu")))
+        return array if device == "cpu" else move(array, device)
     if kind == "none":
         return None
     if kind in ("bool", "int", "str"):
@@ -207,15 +214,39 @@ def _decode(node: Any, archive: Any, where: str) -> Any:
     if kind == "float":
         return float.fromhex(node["value"])
     if kind in ("list", "tuple"):
-        values = [_decode(item, archive, f"{where}[{i}]") for i, item in enumerate(node["items"])]
+        values = [
+            _decode(item, archive, f"{where}[{i}]", place) for i, item in enumerate(node["items"])
+        ]
         return tuple(values) if kind == "tuple" else values
     if kind == "dict":
         result = OrderedDict() if node.get("ordered") else {}
         for key_type, key, item in node["items"]:
             key = int(key) if key_type == "int" else key
-            result[key] = _decode(item, archive, f"{where}[{key!r}]")
+            result[key] = _decode(item, archive, f"{where}[{key!r}]", place)
         return result
     raise _Corrupt(f"unknown node type {kind!r} at {where}")
+
+
+def _placement(map_location: Any) -> Any:
+    """``saved device -> device to load on``, checked (torch's ``map_location`` rules)."""
+    if isinstance(map_location, (str, Device)) or hasattr(map_location, "type"):
+        target = check_device(str(map_location))
+        return lambda saved: target
+    mapping = {}
+    if isinstance(map_location, dict):
+        mapping = {str(k): str(v) for k, v in map_location.items()}
+
+    def place(saved: str) -> Device:
+        wanted = mapping.get(saved, saved)
+        try:
+            return check_device(wanted)
+        except RuntimeError as error:
+            raise RuntimeError(
+                f"Attempting to deserialize a tensor saved on {saved} where nnlib cannot use "
+                f"{wanted} ({error}); load with map_location='cpu'"
+            ) from None
+
+    return place
 
 
 def load(
@@ -227,10 +258,11 @@ def load(
 ) -> Any:
     """Load what :func:`save` wrote to ``path``.
 
-    ``map_location`` (a device name, or a dict/callable as torch accepts) is checked when it
-    names a device and otherwise has no effect: every tensor loads on the CPU. ``weights_only``
-    and ``mmap`` are accepted for torch code; nnlib's format never unpickles code, so loading
-    is always as safe as torch's ``weights_only=True``.
+    Tensors load on the device they were saved from, unless ``map_location`` says otherwise:
+    a device (``"cpu"``, ``"cuda:0"``) for all of them, or a dict such as ``{"cuda:0": "cpu"}``
+    from saved to new device. Loading a GPU tensor where nnlib has no GPU raises, as in torch.
+    ``weights_only`` and ``mmap`` are accepted for torch code; nnlib's format never unpickles
+    code, so loading is always as safe as torch's ``weights_only=True``.
 
     Returns
     -------
@@ -246,8 +278,6 @@ def load(
         ``path`` is not an nnlib archive or is damaged (not a zip file, missing or
         bad manifest, missing or inconsistent entries).
     """
-    if isinstance(map_location, (str, Device)):
-        check_device(map_location)
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {path}")
@@ -268,7 +298,7 @@ def load(
                     f"its format version {manifest.get('version')!r} is not supported "
                     f"(this nnlib reads version {VERSION})"
                 )
-            return _decode(manifest.get("root"), archive, "obj")
+            return _decode(manifest.get("root"), archive, "obj", _placement(map_location))
     except _Corrupt as error:
         raise ValueError(f"{path} is not a valid nnlib save file: {error}") from None
     except (

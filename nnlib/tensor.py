@@ -25,8 +25,20 @@ from weakref import ref as weakref_ref
 
 import numpy as np
 
-from nnlib.backend import CPU, Device, array_module, check_device, get_array_module
-from nnlib.random import default_generator
+from nnlib.backend import (
+    Device,
+    array_module,
+    check_device,
+    device_context,
+    device_of,
+    get_array_module,
+    get_default_device,
+    is_array,
+    is_writeable,
+    move,
+)
+from nnlib.random import generator_for
+from nnlib.random import normal as draw_normal
 
 __all__ = [
     "Size",
@@ -172,7 +184,7 @@ def _unwrap_sequence(data: Any) -> tuple[Any, np.dtype | None]:
         if isinstance(item, (list, tuple)):
             return [walk(i) for i in item]
         if isinstance(item, Tensor):
-            item = item._array
+            item = move(item._array, Device("cpu"))  # GPU values are read back to build the list
         if isinstance(item, (np.ndarray, np.generic)):
             explicit = promote_types(explicit, item.dtype)
         return item
@@ -292,8 +304,14 @@ class Tensor:
     __array_ufunc__ = None
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
-        if not isinstance(data, np.ndarray):
-            data = data._array if isinstance(data, Tensor) else _infer_array(data, None)
+        if isinstance(data, Tensor):
+            data = data._array
+        else:
+            if not is_array(data):
+                data = _infer_array(data, None)
+            default = get_default_device()
+            if default != "cpu" and device_of(data) == "cpu":
+                data = move(data, default)
         self._array = data
         self.grad: Tensor | None = None
         self.grad_fn = None
@@ -314,7 +332,7 @@ class Tensor:
     def data(self, value: Any) -> None:
         if isinstance(value, Tensor):
             value = value._array
-        elif not isinstance(value, np.ndarray):
+        elif not is_array(value):
             value = _infer_array(value, None)
         self._array = value
 
@@ -414,13 +432,18 @@ class Tensor:
 
     @property
     def device(self) -> Device:
-        """Where the data lives: always the CPU today."""
-        return CPU
+        """Where the data lives: ``cpu`` or ``cuda:N``."""
+        return device_of(self._array)
+
+    @property
+    def is_cuda(self) -> builtins.bool:
+        """True for a tensor on a CUDA GPU."""
+        return self.device.type == "cuda"
 
     @property
     def xp(self) -> Any:
-        """The array module of this tensor's data (NumPy)."""
-        return get_array_module(CPU)
+        """The array module of this tensor's data: NumPy on the CPU, CuPy on a GPU."""
+        return array_module(self._array)
 
     def is_floating_point(self) -> builtins.bool:
         """True for float16/32/64 tensors."""
@@ -456,14 +479,25 @@ class Tensor:
     def numpy(self, *, force: builtins.bool = False) -> np.ndarray:
         """The underlying array (shared, not copied).
 
-        Raises for a tensor that requires grad, like torch: use ``t.detach().numpy()``.
+        Raises for a tensor that requires grad, like torch: use ``t.detach().numpy()``; and for
+        a tensor on a GPU: use ``t.cpu().numpy()`` (``force=True`` does both).
         """
-        if self._requires_grad and not force:
+        if force:
+            return move(self._array, Device("cpu")).copy()
+        self._check_on_cpu()
+        if self._requires_grad:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
                 "instead."
             )
-        return self._array.copy() if force else self._array
+        return self._array
+
+    def _check_on_cpu(self) -> None:
+        if device_of(self._array) != "cpu":
+            raise TypeError(
+                f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() to "
+                "copy the tensor to host memory first."
+            )
 
     def register_hook(self, hook: Any) -> Any:
         """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a new one.
@@ -479,6 +513,7 @@ class Tensor:
         return _HookHandle(owner, hook)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        self._check_on_cpu()
         return self._array if dtype is None else self._array.astype(dtype, copy=False)
 
     def item(self) -> builtins.float | builtins.int | builtins.bool:
@@ -524,23 +559,29 @@ class Tensor:
         """Move to a device and/or cast to a dtype (differentiably); returns ``self`` if no change.
 
         ``t.to("cpu")``, ``t.to(nnlib.float64)``, ``t.to("cpu", nnlib.float64)``,
-        ``t.to(device, non_blocking=True)`` (``non_blocking`` changes nothing on the CPU).
-        Asking for a device nnlib cannot use (``"cuda"``) raises a ``RuntimeError``.
+        ``t.to("cuda")``, ``t.to(other)`` (other's dtype and device), ``t.to(device,
+        non_blocking=True)`` (nnlib copies synchronously). Asking for a device nnlib cannot use
+        raises a ``RuntimeError``.
         """
         for arg in args:
             if isinstance(arg, Tensor):
-                dtype = arg.dtype
+                dtype, device = arg.dtype, arg.device
             elif isinstance(arg, Device) or (isinstance(arg, str) and _looks_like_device(arg)):
                 device = arg
             elif isinstance(arg, builtins.bool):
-                continue  # non_blocking given positionally: nothing to wait for on the CPU
+                continue  # non_blocking given positionally: nnlib copies synchronously
+            elif isinstance(arg, builtins.int):
+                device = arg  # t.to(0) is t.to("cuda:0")
             else:
                 dtype = arg
+        out = self
         if device is not None:
-            check_device(device)
-        if dtype is None or np.dtype(dtype) == self._array.dtype:
-            return _ops.clone(self) if copy else self
-        return _ops.to_dtype(self, np.dtype(dtype))
+            target = check_device(device)
+            if target != device_of(self._array):
+                out = _ops.to_device(out, target)
+        if dtype is not None and np.dtype(dtype) != out._array.dtype:
+            out = _ops.to_dtype(out, np.dtype(dtype))
+        return _ops.clone(out) if copy and out is self else out
 
     def type(self, dtype: Any = None, non_blocking: builtins.bool = False) -> Any:
         """Without ``dtype``: the type name (``"torch.FloatTensor"``); with it: cast to it.
@@ -558,21 +599,30 @@ class Tensor:
         return self.to(np.dtype(dtype))
 
     def new_tensor(self, data: Any, dtype: Any = None, requires_grad: builtins.bool = False):
-        """A new tensor of ``data`` with this tensor's dtype (unless ``dtype`` is given)."""
+        """A new tensor of ``data`` with this tensor's dtype and device (unless given)."""
         return tensor(
-            data, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad
+            data,
+            dtype=self.dtype if dtype is None else dtype,
+            requires_grad=requires_grad,
+            device=self.device,
         )
 
     def new_zeros(self, *size: Any, dtype: Any = None, requires_grad: builtins.bool = False):
-        """Zeros of shape ``size`` with this tensor's dtype."""
+        """Zeros of shape ``size`` with this tensor's dtype and device."""
         return zeros(
-            *size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad
+            *size,
+            dtype=self.dtype if dtype is None else dtype,
+            requires_grad=requires_grad,
+            device=self.device,
         )
 
     def new_ones(self, *size: Any, dtype: Any = None, requires_grad: builtins.bool = False):
-        """Ones of shape ``size`` with this tensor's dtype."""
+        """Ones of shape ``size`` with this tensor's dtype and device."""
         return ones(
-            *size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad
+            *size,
+            dtype=self.dtype if dtype is None else dtype,
+            requires_grad=requires_grad,
+            device=self.device,
         )
 
     def new_full(self, size: Any, fill_value: Any, *, dtype: Any = None, requires_grad=False):
@@ -582,16 +632,20 @@ class Tensor:
             fill_value,
             dtype=self.dtype if dtype is None else dtype,
             requires_grad=requires_grad,
+            device=self.device,
         )
 
     def cpu(self) -> Tensor:
-        """This tensor (nnlib keeps every tensor on the CPU)."""
-        return self
+        """This tensor on the CPU: itself if it is there, else a copy (differentiable)."""
+        return self.to("cpu")
 
-    def cuda(self, device: Any = None) -> Tensor:
-        """Raise: nnlib computes on the CPU with NumPy."""
-        check_device("cuda" if device is None else device)
-        return self  # pragma: no cover - only reached if a GPU backend is added
+    def cuda(self, device: Any = None, non_blocking: builtins.bool = False) -> Tensor:
+        """This tensor on a CUDA GPU (``cuda:0`` or ``device``); raises if nnlib has none."""
+        if device is None:
+            device = "cuda"
+        elif isinstance(device, builtins.int):
+            device = f"cuda:{device}"
+        return self.to(device)
 
     def float(self) -> Tensor:
         """Cast to float32."""
@@ -636,7 +690,7 @@ class Tensor:
     # ------------------------------------------------------------------ in-place methods
     def _check_inplace(self) -> None:
         """Raise where torch refuses an in-place op; bring a stale view's history up to date."""
-        if not self._array.flags.writeable:
+        if not is_writeable(self._array):
             raise RuntimeError(
                 "unsupported operation: more than one element of the written-to tensor refers "
                 "to a single memory location (an expand()ed or read-only tensor); clone() it "
@@ -898,13 +952,13 @@ class Tensor:
 
     def uniform_(self, a: builtins.float = 0.0, b: builtins.float = 1.0, *, generator=None):
         """Fill in place with samples from U(a, b)."""
-        gen = default_generator() if generator is None else generator
-        return self._fill_random(gen.uniform(a, b, self.shape))
+        gen = generator_for(self.device, generator)
+        return self._fill_random(gen.uniform(a, b, self.shape).astype(self.dtype, copy=False))
 
     def normal_(self, mean: builtins.float = 0.0, std: builtins.float = 1.0, *, generator=None):
         """Fill in place with samples from N(mean, std**2)."""
-        gen = default_generator() if generator is None else generator
-        return self._fill_random(gen.normal(mean, std, self.shape))
+        values = draw_normal(generator_for(self.device, generator), mean, std, self.shape)
+        return self._fill_random(values.astype(self.dtype, copy=False))
 
     def _fill_random(self, values: np.ndarray) -> Tensor:
         self._check_inplace()
@@ -931,9 +985,14 @@ class Tensor:
         if self._records_inplace(value):
             self._rebase(lambda s: _ops.index_put(s, index, value), "__setitem__")
             return
-        index = _ops.as_index(index, self._array.shape)
+        xp = array_module(self._array)
+        index = _ops.as_index(index, self._array.shape, xp)
+        if isinstance(value, Tensor):
+            value = value._array
+        if xp is not np and isinstance(value, (np.ndarray, list, tuple)):
+            value = xp.asarray(value)  # CPU data written into a GPU tensor: copied over
         try:
-            self._array[index] = value._array if isinstance(value, Tensor) else value
+            self._array[index] = value
         except (IndexError, ValueError) as error:
             raise RuntimeError(
                 f"setitem: cannot assign a value of shape {np.shape(value)} to index "
@@ -1377,7 +1436,10 @@ class Tensor:
             extras.append(f"grad_fn=<{self.grad_fn.name()}>")
         elif self._requires_grad:
             extras.append("requires_grad=True")
-        body = _format_array(self._array, indent=len("tensor("))
+        device = device_of(self._array)
+        if device != "cpu":
+            extras.insert(0, f"device='{device}'")
+        body = _format_array(move(self._array, Device("cpu")), indent=len("tensor("))
         return "tensor(" + ", ".join([body, *extras]) + ")"
 
     __str__ = __repr__
@@ -1523,34 +1585,60 @@ def tensor(
     Parameters
     ----------
     data : array_like
-        Numbers, nested lists, a NumPy array or a Tensor.
+        Numbers, nested lists, a NumPy array, a GPU array or a Tensor.
     dtype : numpy.dtype, optional
         Python floats default to float32, ints to int64, bools to bool; NumPy data keeps its
         dtype.
     requires_grad : bool
         Make a leaf that collects gradients (floating dtypes only).
     device : str, optional
-        Must be ``"cpu"`` (or None).
+        ``"cpu"``, ``"cuda"`` or ``"cuda:N"``. By default a GPU tensor's or array's own device,
+        and the default device (:func:`nnlib.set_default_device`) for other data.
     """
-    check_device(device)
-    return Tensor(_infer_array(data, _as_dtype(dtype)), requires_grad=requires_grad)
+    source = data._array if isinstance(data, Tensor) else data
+    if is_array(source) and device_of(source) != "cpu":  # GPU data: copied where it is asked
+        target = device_of(source) if device is None else check_device(device)
+        array = move(source, target)
+        if array is source:
+            array = array.copy()
+        if dtype is not None:
+            array = array.astype(np.dtype(dtype), copy=False)
+        return _leaf(array, requires_grad)
+    target = check_device(device)
+    array = _infer_array(data, _as_dtype(dtype))
+    if target != "cpu":
+        array = move(array, target)
+    return _leaf(array, requires_grad)
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
-    """A tensor that shares ``array``'s memory and dtype."""
+    """A CPU tensor that shares ``array``'s memory and dtype."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(array).__name__}")
-    return Tensor(array)
+    return _tensor_from_array(array)
 
 
-def _xp(device: Any) -> Any:
-    """The array module that creates arrays on ``device`` (NumPy for the CPU)."""
-    return get_array_module(check_device(device))
+def _leaf(array: Any, requires_grad: builtins.bool) -> Tensor:
+    """A new leaf tensor of ``array``, on the array's own device."""
+    if requires_grad:
+        _check_requires_grad(array.dtype)
+    return _tensor_from_array(array, builtins.bool(requires_grad))
 
 
-def _factory(array: np.ndarray, requires_grad: builtins.bool, device: Any) -> Tensor:
-    check_device(device)
-    return Tensor(array, requires_grad=requires_grad)
+def _make(device: Any, make: Any, requires_grad: builtins.bool) -> Tensor:
+    """A tensor of the array ``make(xp)`` creates on ``device`` (the default device if None)."""
+    target = check_device(device)
+    if target == "cpu":
+        return _leaf(make(np), requires_grad)
+    with device_context(target):
+        return _leaf(make(get_array_module(target)), requires_grad)
+
+
+def _draw(device: Any, generator: Any, draw: Any, requires_grad: builtins.bool) -> Tensor:
+    """A tensor of the array ``draw(gen)`` draws on ``device`` (see :func:`generator_for`)."""
+    target = check_device(device)
+    with device_context(target):
+        return _leaf(draw(generator_for(target, generator)), requires_grad)
 
 
 def _float_dtype(dtype: Any) -> np.dtype:
@@ -1565,9 +1653,8 @@ def zeros(
     **kwargs: Any,
 ):
     """A tensor of zeros of shape ``size`` (float32 unless ``dtype`` is given)."""
-    return _factory(
-        _xp(device).zeros(_shape(size, kwargs, "zeros"), _float_dtype(dtype)), requires_grad, device
-    )
+    shape, dtype = _shape(size, kwargs, "zeros"), _float_dtype(dtype)
+    return _make(device, lambda xp: xp.zeros(shape, dtype), requires_grad)
 
 
 def ones(
@@ -1578,9 +1665,8 @@ def ones(
     **kwargs: Any,
 ):
     """A tensor of ones of shape ``size`` (float32 unless ``dtype`` is given)."""
-    return _factory(
-        _xp(device).ones(_shape(size, kwargs, "ones"), _float_dtype(dtype)), requires_grad, device
-    )
+    shape, dtype = _shape(size, kwargs, "ones"), _float_dtype(dtype)
+    return _make(device, lambda xp: xp.ones(shape, dtype), requires_grad)
 
 
 def empty(
@@ -1591,9 +1677,8 @@ def empty(
     **kwargs: Any,
 ):
     """An uninitialised tensor of shape ``size``."""
-    return _factory(
-        _xp(device).empty(_shape(size, kwargs, "empty"), _float_dtype(dtype)), requires_grad, device
-    )
+    shape, dtype = _shape(size, kwargs, "empty"), _float_dtype(dtype)
+    return _make(device, lambda xp: xp.empty(shape, dtype), requires_grad)
 
 
 def full(
@@ -1605,11 +1690,12 @@ def full(
     device: Any = None,
 ) -> Tensor:
     """A tensor of shape ``size`` filled with ``fill_value`` (dtype inferred like torch)."""
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
     if dtype is None:
         dtype = _infer_array(fill_value, None).dtype
     shape = (size,) if isinstance(size, numbers.Integral) else tuple(size)
-    array = _xp(device).full(shape, fill_value, np.dtype(dtype))
-    return _factory(array, requires_grad, device)
+    return _make(device, lambda xp: xp.full(shape, fill_value, np.dtype(dtype)), requires_grad)
 
 
 def rand(
@@ -1621,10 +1707,8 @@ def rand(
     **kwargs: Any,
 ) -> Tensor:
     """Samples from U[0, 1) of shape ``size``."""
-    gen = default_generator() if generator is None else generator
-    return _factory(
-        gen.random(_shape(size, kwargs, "rand"), _float_dtype(dtype)), requires_grad, device
-    )
+    shape, dtype = _shape(size, kwargs, "rand"), _float_dtype(dtype)
+    return _draw(device, generator, lambda gen: gen.random(shape, dtype), requires_grad)
 
 
 def randn(
@@ -1636,11 +1720,8 @@ def randn(
     **kwargs: Any,
 ) -> Tensor:
     """Samples from the standard normal distribution of shape ``size``."""
-    gen = default_generator() if generator is None else generator
-    dtype = _float_dtype(dtype)
-    return _factory(
-        gen.standard_normal(_shape(size, kwargs, "randn"), dtype), requires_grad, device
-    )
+    shape, dtype = _shape(size, kwargs, "randn"), _float_dtype(dtype)
+    return _draw(device, generator, lambda gen: gen.standard_normal(shape, dtype), requires_grad)
 
 
 def randint(
@@ -1655,17 +1736,25 @@ def randint(
     """Random integers in ``[low, high)`` of shape ``size`` (``[0, low)`` without ``high``)."""
     if high is None:
         low, high = 0, low
-    gen = default_generator() if generator is None else generator
     dtype = int64 if dtype is None else np.dtype(dtype)
-    return _factory(gen.integers(low, high, size=tuple(size)).astype(dtype), False, device)
+    shape = tuple(size)
+    return _draw(
+        device, generator, lambda gen: gen.integers(low, high, size=shape).astype(dtype), False
+    )
 
 
 def randperm(
     n: builtins.int, *, generator: np.random.Generator | None = None, device: Any = None
 ) -> Tensor:
     """A random permutation of ``0 .. n-1`` (int64)."""
-    gen = default_generator() if generator is None else generator
-    return _factory(gen.permutation(n).astype(int64), False, device)
+
+    def draw(gen: Any) -> Any:
+        if isinstance(gen, np.random.Generator):
+            return gen.permutation(n).astype(int64)
+        # A GPU's generator has no permutation(): sorting random keys gives a uniform one.
+        return array_module(keys := gen.random(n)).argsort(keys).astype(int64)
+
+    return _draw(device, generator, draw, False)
 
 
 def randn_like(
@@ -1676,27 +1765,32 @@ def randn_like(
     requires_grad: builtins.bool = False,
     device: Any = None,
 ) -> Tensor:
-    """Standard normal samples with ``input``'s shape (and dtype)."""
-    dtype = input.dtype if dtype is None else dtype
+    """Standard normal samples with ``input``'s shape, dtype and device."""
     return randn(
-        *input.shape, generator=generator, dtype=dtype, requires_grad=requires_grad, device=device
+        *input.shape,
+        generator=generator,
+        dtype=input.dtype if dtype is None else dtype,
+        requires_grad=requires_grad,
+        device=input.device if device is None else device,
     )
 
 
 def zeros_like(
     input: Tensor, *, dtype: Any = None, requires_grad: builtins.bool = False, device: Any = None
 ) -> Tensor:
-    """Zeros with ``input``'s shape (and dtype)."""
+    """Zeros with ``input``'s shape, dtype and device."""
     dtype = input.dtype if dtype is None else np.dtype(dtype)
-    return _factory(_xp(device).zeros(input.shape, dtype), requires_grad, device)
+    device = input.device if device is None else device
+    return _make(device, lambda xp: xp.zeros(input.shape, dtype), requires_grad)
 
 
 def ones_like(
     input: Tensor, *, dtype: Any = None, requires_grad: builtins.bool = False, device: Any = None
 ) -> Tensor:
-    """Ones with ``input``'s shape (and dtype)."""
+    """Ones with ``input``'s shape, dtype and device."""
     dtype = input.dtype if dtype is None else np.dtype(dtype)
-    return _factory(_xp(device).ones(input.shape, dtype), requires_grad, device)
+    device = input.device if device is None else device
+    return _make(device, lambda xp: xp.ones(input.shape, dtype), requires_grad)
 
 
 def arange(
@@ -1717,7 +1811,7 @@ def arange(
     if dtype is None:
         integral = all(isinstance(v, numbers.Integral) for v in (start, end, step))
         dtype = int64 if integral else default_float_dtype
-    return _factory(_xp(device).arange(start, end, step).astype(dtype), requires_grad, device)
+    return _make(device, lambda xp: xp.arange(start, end, step).astype(dtype), requires_grad)
 
 
 def linspace(
@@ -1730,8 +1824,8 @@ def linspace(
     device: Any = None,
 ) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
-    array = _xp(device).linspace(start, end, steps).astype(_float_dtype(dtype))
-    return _factory(array, requires_grad, device)
+    dtype = _float_dtype(dtype)
+    return _make(device, lambda xp: xp.linspace(start, end, steps).astype(dtype), requires_grad)
 
 
 def eye(
@@ -1743,7 +1837,8 @@ def eye(
     device: Any = None,
 ) -> Tensor:
     """An ``n x m`` matrix with ones on the diagonal."""
-    return _factory(_xp(device).eye(n, m, dtype=_float_dtype(dtype)), requires_grad, device)
+    dtype = _float_dtype(dtype)
+    return _make(device, lambda xp: xp.eye(n, m, dtype=dtype), requires_grad)
 
 
 def normal(
@@ -1759,25 +1854,31 @@ def normal(
     """Samples from N(mean, std**2), like ``torch.normal``.
 
     ``mean`` and ``std`` are numbers (then ``size`` gives the shape) or tensors (their
-    broadcast shape; the dtype follows them).
+    broadcast shape, dtype and device).
     """
-    gen = default_generator() if generator is None else generator
     tensors = [t for t in (mean, std) if isinstance(t, Tensor)]
     if tensors:
         m = mean._array if isinstance(mean, Tensor) else mean
         s = std._array if isinstance(std, Tensor) else std
         shape = np.broadcast_shapes(np.shape(m), np.shape(s))
         dtype = tensors[0].dtype if dtype is None else np.dtype(dtype)
+        device = tensors[0].device if device is None else device
+        negative = builtins.bool((s < 0).any()) if isinstance(std, Tensor) else s < 0
     else:
         if size is None:
             raise TypeError("normal(): give size= when mean and std are numbers")
         m, s = mean, std
         shape = (size,) if isinstance(size, numbers.Integral) else tuple(size)
         dtype = _float_dtype(dtype)
-    if np.any(np.asarray(s) < 0):
+        negative = s < 0
+    if negative:
         raise RuntimeError("normal(): std must be >= 0")
-    values = (m + s * gen.standard_normal(shape)).astype(dtype)
-    return _factory(values, requires_grad, device)
+    return _draw(
+        device,
+        generator,
+        lambda gen: (m + s * gen.standard_normal(shape)).astype(dtype),
+        requires_grad,
+    )
 
 
 # The graph engine and the ops import ``Tensor`` from this module, so they are imported last

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from nnlib.backend import CPU, is_array, move
 from nnlib.random import default_generator
 
 __all__ = ["CharTokenizer", "batchify", "bptt_batches", "sample_with_temperature"]
@@ -91,6 +92,10 @@ class CharTokenizer:
         IndexError
             If an id is outside ``0 .. vocab_size - 1``.
         """
+        if hasattr(ids, "detach") and hasattr(ids, "cpu"):  # an nnlib or torch tensor
+            ids = ids.detach().cpu().numpy()
+        elif is_array(ids):  # a NumPy or GPU array
+            ids = move(ids, CPU)
         ids = np.asarray(ids).reshape(-1)
         if ids.size and (ids.min() < 0 or ids.max() >= self.vocab_size):
             bad = ids[(ids < 0) | (ids >= self.vocab_size)][0]

@@ -37,6 +37,7 @@ import numpy as np
 from tqdm import TqdmWarning
 
 from nnlib.autograd import no_grad
+from nnlib.backend import CPU, move
 from nnlib.nn.module import Module
 from nnlib.tensor import Tensor
 
@@ -57,7 +58,8 @@ Metric = Callable[[Any, Any], float]
 
 
 def _as_array(x: Any) -> np.ndarray:
-    return x._array if isinstance(x, Tensor) else np.asarray(x)
+    """Values as a NumPy array on the CPU (scores are counted there, wherever they were made)."""
+    return move(x._array, CPU) if isinstance(x, Tensor) else np.asarray(x)
 
 
 def accuracy(output: Tensor | np.ndarray, target: Tensor | np.ndarray) -> float:
@@ -224,14 +226,29 @@ class _DeferredInterrupt:
 # --------------------------------------------------------------------------------------------------
 
 
-def _split_batch(batch: Any) -> tuple[Any, Any]:
+def _split_batch(batch: Any, model: Any) -> tuple[Any, Any]:
+    """A batch's (inputs, targets), moved to the device of the model's parameters."""
     if not isinstance(batch, (tuple, list)) or len(batch) != 2:
         raise ValueError(
             "fit/evaluate: each batch must be a pair (inputs, targets), got "
             f"{type(batch).__name__}"
             + (f" of length {len(batch)}" if isinstance(batch, (tuple, list)) else "")
         )
-    return batch[0], batch[1]
+    device = _model_device(model)
+    return tuple(
+        part.to(device) if device is not None and isinstance(part, Tensor) else part
+        for part in batch
+    )
+
+
+def _model_device(model: Any) -> Any:
+    """The device of the model's first parameter (None for a model without parameters)."""
+    parameters = getattr(model, "parameters", None)
+    if parameters is None:
+        return None
+    for parameter in parameters():
+        return parameter.device
+    return None
 
 
 def _batch_size(inputs: Any) -> int:
@@ -310,7 +327,7 @@ def evaluate(
     try:
         with no_grad():
             for batch in loader:
-                inputs, targets = _split_batch(batch)
+                inputs, targets = _split_batch(batch, model)
                 output = model(inputs)
                 loss = None if loss_fn is None else loss_fn(output, targets)
                 averages.add(_batch_values(output, targets, loss, metrics), _batch_size(inputs))
@@ -355,7 +372,7 @@ def _train_one_epoch(
     model.train()
     averages = _Averages()
     for batch in loader:
-        inputs, targets = _split_batch(batch)
+        inputs, targets = _split_batch(batch, model)
         optimizer.zero_grad()
         output = model(inputs)
         loss = loss_fn(output, targets)

@@ -33,6 +33,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from nnlib.autograd import no_grad
+from nnlib.backend import CPU, is_array, move
 from nnlib.data.dataloader import DataLoader
 from nnlib.data.dataset import TensorDataset
 from nnlib.distributions.independent import Independent
@@ -44,9 +45,9 @@ from nnlib.nn.loss import binary_cross_entropy_with_logits
 from nnlib.nn.module import Module
 from nnlib.ops.elementwise import sigmoid
 from nnlib.ops.reduction import logsumexp
+from nnlib.ops.shape import cat
 from nnlib.optim.adam import Adam
-from nnlib.random import default_generator
-from nnlib.tensor import Tensor, from_numpy, tensor, zeros
+from nnlib.tensor import Tensor, float64, from_numpy, randn, zeros
 
 __all__ = [
     "LIKELIHOODS",
@@ -123,8 +124,8 @@ class VAE(Module):
 
     def prior(self) -> Independent:
         """``p(z) = N(0, I)`` (event shape ``(latent,)``)."""
-        dtype = self.fc_mu.weight.dtype
-        loc = zeros(self.latent_features, dtype=dtype)
+        weight = self.fc_mu.weight
+        loc = zeros(self.latent_features, dtype=weight.dtype, device=weight.device)
         return Independent(Normal(loc, loc + 1), 1)
 
     def forward(self, x: Tensor, noise: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor]:
@@ -146,9 +147,8 @@ def reparameterize(mu: Tensor, logvar: Tensor, noise: Tensor | None = None) -> T
     to both. Note the ``/ 2``: ``exp(logvar)`` is the variance, not the standard deviation.
     """
     std = (0.5 * logvar).exp()
-    if noise is None:
-        eps = default_generator().standard_normal(tuple(std.shape))
-        noise = from_numpy(eps.astype(std.dtype, copy=False))
+    if noise is None:  # drawn in float64 and cast: a seed gives the same noise in either dtype
+        noise = randn(tuple(std.shape), dtype=float64, device=std.device).to(std.dtype)
     return mu + std * noise
 
 
@@ -228,13 +228,24 @@ def elbo(
     return ElboTerms(reconstruction - beta * kl, reconstruction, kl)
 
 
-def _as_float_array(where: str, data: Any, dtype: Any) -> np.ndarray:
-    array = data._array if isinstance(data, Tensor) else np.asarray(data)
+def _as_float_tensor(where: str, data: Any, model: VAE) -> Tensor:
+    """Images ``(N, ...)`` as a ``(N, D)`` tensor of the model's dtype, on the model's device.
+
+    Host data is copied to a GPU once, here; on the CPU a NumPy array is shared, not copied.
+    """
+    weight = model.fc_mu.weight
+    if isinstance(data, Tensor):
+        array = data._array
+    elif is_array(data):
+        array = data
+    else:
+        array = np.asarray(data)
     if array.ndim < 2:
         raise ValueError(
             f"{where}: data must have shape (N, D) (flattened images), got {array.shape}"
         )
-    return array.reshape(len(array), -1).astype(dtype, copy=False)
+    array = move(array.reshape(len(array), -1).astype(weight.dtype, copy=False), weight.device)
+    return from_numpy(array) if weight.device == "cpu" else Tensor(array)
 
 
 def fit_vae(
@@ -271,14 +282,13 @@ def fit_vae(
         ``"reconstruction"`` (mean ``-log p(x|z)``), ``"kl"``, ``"elbo"`` (mean ELBO, beta = 1)
         and ``"beta"`` per epoch, and ``"test_elbo"`` when ``test_data`` is given.
     """
-    dtype = model.fc_mu.weight.dtype
-    train = _as_float_array("fit_vae", data, dtype)
+    train = _as_float_tensor("fit_vae", data, model)
     loader = DataLoader(TensorDataset(train), batch_size=batch_size, shuffle=True, generator=seed)
     optimizer = Adam(model.parameters(), lr=lr)
     history: dict[str, list[float]] = {"reconstruction": [], "kl": [], "elbo": [], "beta": []}
     test = None
     if test_data is not None:
-        test = from_numpy(_as_float_array("fit_vae", test_data, dtype))
+        test = _as_float_tensor("fit_vae", test_data, model)
         history["test_elbo"] = []
     for epoch in range(epochs):
         weight = float(beta(epoch)) if callable(beta) else float(beta)
@@ -327,12 +337,11 @@ def importance_weighted_log_likelihood(
     -------
     Tensor, shape ``(N,)``, in nats.
     """
-    dtype = model.fc_mu.weight.dtype
-    images = _as_float_array("importance_weighted_log_likelihood", x, dtype)
+    images = _as_float_tensor("importance_weighted_log_likelihood", x, model)
     prior = model.prior()
     results = []
     for start in range(0, len(images), chunk):
-        batch = from_numpy(images[start : start + chunk])
+        batch = images[start : start + chunk]
         q = model.posterior(batch)
         z = q.sample((num_samples,))  # (K, n, latent)
         logits = model.decode(z.reshape(-1, model.latent_features)).reshape(
@@ -341,7 +350,7 @@ def importance_weighted_log_likelihood(
         log_px_z = reconstruction_log_likelihood(batch, logits, likelihood, sigma)
         log_w = log_px_z + prior.log_prob(z) - q.log_prob(z)  # (K, n)
         results.append(logsumexp(log_w, dim=0) - math.log(num_samples))
-    return tensor(np.concatenate([r._array for r in results]))
+    return cat(results)
 
 
 @no_grad()
@@ -355,10 +364,10 @@ def active_units(model: VAE, x: Any, threshold: float = 0.01) -> tuple[int, np.n
     Returns
     -------
     count : int
-    variances : ndarray, shape ``(latent,)``
-        The variance over the images of each dimension's posterior mean.
+    variances : numpy.ndarray, shape ``(latent,)``
+        The variance over the images of each dimension's posterior mean (on the host, for
+        printing and plotting, wherever the model is).
     """
-    dtype = model.fc_mu.weight.dtype
-    mu, _ = model.encode(from_numpy(_as_float_array("active_units", x, dtype)))
-    variances = mu._array.var(axis=0)
+    mu, _ = model.encode(_as_float_tensor("active_units", x, model))
+    variances = move(mu._array.var(axis=0), CPU)
     return int((variances > threshold).sum()), variances

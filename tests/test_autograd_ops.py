@@ -236,7 +236,8 @@ def test_operators_keep_dtype_with_python_and_numpy_scalars(dtype):
 
 def test_reflected_operators_with_numpy_arrays(device):
     a = np.arange(1.0, 4.0)
-    x = tensor(np.array([1.0, 2.0, 4.0]), requires_grad=True)
+    # NumPy arrays are CPU data: they mix with CPU tensors only (on a GPU torch raises too).
+    x = tensor(np.array([1.0, 2.0, 4.0]), requires_grad=True, device="cpu")
     tx = torch.tensor([1.0, 2.0, 4.0], dtype=torch.float64, device=device, requires_grad=True)
     ta = torch.tensor(a, device=device)
     out = (a + x) * (a - x) / (a * x) + (a / x) + (a @ x)

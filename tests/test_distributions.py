@@ -78,10 +78,10 @@ def test_normal_rsample_gradients_are_the_reparameterization_formula():
     z = Normal(loc, scale).rsample((4,))
     assert z.requires_grad and z.shape == (4, 3)
     (z * tensor(weights)).sum().backward()
-    eps = (z.detach().numpy() - loc.detach().numpy()) / scale.detach().numpy()
+    eps = (z.detach().cpu().numpy() - loc.detach().cpu().numpy()) / scale.detach().cpu().numpy()
     # z = loc + scale * eps: dz/dloc = 1 and dz/dscale = eps, for every sample
-    np.testing.assert_allclose(loc.grad.numpy(), weights.sum(axis=0), rtol=1e-12)
-    np.testing.assert_allclose(scale.grad.numpy(), (weights * eps).sum(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(loc.grad.cpu().numpy(), weights.sum(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(scale.grad.cpu().numpy(), (weights * eps).sum(axis=0), rtol=1e-12)
     # the noise is the global generator's standard normal stream
     nnlib.manual_seed(7)
     expected = np.random.default_rng(7).standard_normal((4, 3))
@@ -97,8 +97,8 @@ def test_normal_sample_is_seeded_detached_and_has_the_right_moments():
     nnlib.manual_seed(0)
     again = d.sample((20000,))
     assert not first.requires_grad and first.grad_fn is None
-    np.testing.assert_array_equal(first.numpy(), again.numpy())
-    x = first.numpy()
+    np.testing.assert_array_equal(first.cpu().numpy(), again.cpu().numpy())
+    x = first.cpu().numpy()
     n = len(x)
     assert np.all(np.abs(x.mean(0) - [1.0, -2.0]) < 5 * np.array([0.5, 3.0]) / math.sqrt(n))
     assert np.all(np.abs(x.std(0) / [0.5, 3.0] - 1) < 5 / math.sqrt(2 * n))
@@ -148,7 +148,7 @@ def test_bernoulli_log_prob_is_stable_for_extreme_logits_and_probs(device):
         logits,
         device=device,
     )
-    out = Bernoulli(logits=tensor(logits)).log_prob(tensor(value)).numpy()
+    out = Bernoulli(logits=tensor(logits)).log_prob(tensor(value)).cpu().numpy()
     assert np.all(np.isfinite(out)) and out[0] == pytest.approx(-60.0)
     # probabilities of exactly 0 and 1: logits are clamped to [eps, 1 - eps] as in torch
     probs = np.array([0.0, 1.0, 0.5, 1.0])
@@ -180,9 +180,9 @@ def test_bernoulli_sample_frequencies_shapes_and_repr():
     nnlib.manual_seed(0)
     x = d.sample((40000,))
     assert x.shape == (40000, 3) and x.dtype == np.float64 and not x.requires_grad
-    assert set(np.unique(x.numpy())) <= {0.0, 1.0}
+    assert set(np.unique(x.cpu().numpy())) <= {0.0, 1.0}
     se = np.sqrt(p * (1 - p) / len(x))
-    assert np.all(np.abs(x.numpy().mean(0) - p) < 5 * se)
+    assert np.all(np.abs(x.cpu().numpy().mean(0) - p) < 5 * se)
     assert repr(Bernoulli(probs=0.3)) == "Bernoulli(probs: 0.30000001192092896)"
     assert repr(Bernoulli(logits=tensor(np.zeros(3)))) == "Bernoulli(logits: (3,))"
     assert Bernoulli(logits=tensor(np.zeros((2, 3)))).batch_shape == (2, 3)
@@ -224,7 +224,7 @@ def test_independent_shapes_sampling_and_repr():
     # a value that broadcasts against the batch is scored, as in torch
     out = d.log_prob(tensor(np.zeros((3, 1))))
     assert out.shape == (3,)
-    np.testing.assert_allclose(out.numpy(), -np.log(2 * np.pi), rtol=1e-12)
+    np.testing.assert_allclose(out.cpu().numpy(), -np.log(2 * np.pi), rtol=1e-12)
 
 
 # ---------------------------------------------------------------------------- KL
@@ -272,7 +272,7 @@ def test_kl_independent_and_bernoulli_match_torch(device):
     )
     # probabilities of exactly 0 and 1: zero terms vanish, impossible events cost +inf
     p, q = np.array([0.0, 1.0, 0.3, 0.3]), np.array([0.5, 0.5, 0.0, 1.0])
-    ours = kl_divergence(Bernoulli(probs=tensor(p)), Bernoulli(probs=tensor(q))).numpy()
+    ours = kl_divergence(Bernoulli(probs=tensor(p)), Bernoulli(probs=tensor(q))).cpu().numpy()
     theirs = TD.kl_divergence(
         TD.Bernoulli(probs=torch.tensor(p)), TD.Bernoulli(probs=torch.tensor(q))
     ).numpy()
@@ -284,10 +284,10 @@ def test_kl_closed_form_agrees_with_monte_carlo():
     q = Normal(tensor(np.array([-0.5, 0.0])), tensor(np.array([2.0, 0.7])))
     nnlib.manual_seed(0)
     x = p.sample((100000,))
-    log_ratio = (p.log_prob(x) - q.log_prob(x)).numpy()
+    log_ratio = (p.log_prob(x) - q.log_prob(x)).cpu().numpy()
     estimate = log_ratio.mean(axis=0)
     standard_error = log_ratio.std(axis=0) / math.sqrt(len(log_ratio))
-    exact = kl_divergence(p, q).numpy()
+    exact = kl_divergence(p, q).cpu().numpy()
     assert np.all(np.abs(estimate - exact) < 4 * standard_error), (estimate, exact)
 
 
@@ -405,3 +405,20 @@ def test_gradcheck_of_every_differentiable_method():
     nnlib.gradcheck(
         lambda p, t: kl_divergence(Bernoulli(probs=p), Bernoulli(logits=t)), (probs, logits)
     )
+
+
+def test_numbers_arrays_and_samples_follow_the_parameters_device():
+    """Numbers and arrays join the device of the tensor parameters, whatever the default is."""
+    from nnlib.backend import use_pretend_gpu
+
+    with use_pretend_gpu():
+        nnlib.set_default_device("cuda")
+        on_cpu = Normal(tensor(np.zeros(3), device="cpu"), 2.0)
+        assert on_cpu.scale.device == "cpu" and on_cpu.rsample((4,)).device == "cpu"
+        assert on_cpu.log_prob(np.zeros(3)).device == "cpu"
+        nnlib.set_default_device("cpu")
+        coin = Bernoulli(probs=tensor(np.full(3, 0.5), device="cuda"))
+        assert coin.sample((5,)).device == "cuda:0" and coin.sample((5,)).shape == (5, 3)
+        assert coin.log_prob(np.ones(3)).device == "cuda:0"
+        normal = Normal(tensor(np.zeros(2), device="cuda"), np.ones(2))
+        assert normal.scale.device == "cuda:0" and normal.sample().device == "cuda:0"

@@ -85,7 +85,8 @@ def test_init_is_standard_normal():
 
 @pytest.mark.parametrize("freeze", [True, False])
 def test_from_pretrained(freeze):
-    table = tensor(np.arange(12, dtype=np.float64).reshape(4, 3))
+    # on the CPU in every mode: the table shares its memory with table.numpy()
+    table = tensor(np.arange(12, dtype=np.float64).reshape(4, 3), device="cpu")
     emb = Embedding.from_pretrained(table, freeze=freeze, padding_idx=0)
     theirs = torch.nn.Embedding.from_pretrained(
         torch.tensor(table.numpy()), freeze=freeze, padding_idx=0
@@ -94,7 +95,7 @@ def test_from_pretrained(freeze):
     assert emb.num_embeddings == 4 and emb.embedding_dim == 3
     np.testing.assert_array_equal(_numpy(emb.weight)[0], [0, 1, 2])  # not zeroed
     idx = np.array([[0, 3], [3, 2]])
-    out = emb(tensor(idx))
+    out = emb(tensor(idx, device="cpu"))
     np.testing.assert_array_equal(_numpy(out), _numpy(theirs(torch.tensor(idx))))
     assert out.requires_grad is (not freeze)
     table.numpy()[1, 1] = 100.0  # the table is shared, as in torch
@@ -157,6 +158,22 @@ def test_gradient_is_the_one_hot_product(shape, num, dim, seed):
     one_hot = np.eye(num)[idx.reshape(-1)]
     expected = one_hot.T @ cot.reshape(-1, dim)
     np.testing.assert_allclose(_numpy(weight.grad), expected, rtol=1e-12, atol=1e-14)
+
+
+def test_device_argument_and_indices_on_another_device():
+    emb = Embedding(5, 2, device="cpu")
+    assert emb.weight.device == "cpu"
+    out = emb(tensor(np.array([0, 4]), device="cpu"))
+    assert out.device == "cpu"
+    np.testing.assert_array_equal(_numpy(out), _numpy(emb.weight)[[0, 4]])
+    if nnlib.cuda.is_available():
+        gpu = Embedding(5, 2, device="cuda")
+        assert gpu.weight.device == "cuda:0"
+        with pytest.raises(RuntimeError, match="same device"):
+            gpu(tensor(np.array([0, 4]), device="cpu"))
+        out = gpu(np.array([0, 4]))  # host indices (not a tensor) are copied to the table
+        assert out.device == "cuda:0"
+        np.testing.assert_array_equal(_numpy(out), _numpy(gpu.weight)[[0, 4]])
 
 
 def test_exported_from_the_facades():

@@ -34,7 +34,7 @@ def assert_close(ours, theirs, rtol=1e-10):
 
 
 # ---------------------------------------------------------------------- namespace idioms
-def test_device_dtype_aliases_cuda_and_utils_data():
+def test_device_dtype_aliases_cuda_and_utils_data(without_gpu):
     device = nnlib.device("cuda" if nnlib.cuda.is_available() else "cpu")
     assert device == "cpu" and device.type == "cpu" and not nnlib.cuda.is_available()
     assert nnlib.cuda.device_count() == 0

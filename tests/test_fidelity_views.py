@@ -303,7 +303,7 @@ def test_view_of_a_non_contiguous_tensor_raises_reshape_copies(device):
         x.T.view(6)
 
 
-def test_numpy_of_a_tensor_that_requires_grad_raises(device):
+def test_numpy_of_a_tensor_that_requires_grad_raises(device, cpu_default):
     w = nnlib.tensor(W, requires_grad=True)
     with pytest.raises(RuntimeError, match=r"detach\(\).numpy\(\)"):
         w.numpy()

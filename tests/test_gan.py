@@ -55,7 +55,7 @@ def test_non_saturating_loss_is_finite_with_gradient_at_confident_logits(dtype) 
         logits.grad = None
         loss = generator_loss(logits, kind)
         loss.backward()
-        grad = logits.grad.numpy().ravel()
+        grad = logits.grad.cpu().numpy().ravel()
         assert np.isfinite(loss.item()) and np.all(np.isfinite(grad)), kind
         d = 1 / (1 + np.exp(-np.array([-50.0, 50.0])))
         expected = -(1 - d) / 2 if kind == "non-saturating" else -d / 2  # d loss / d logit
@@ -64,7 +64,7 @@ def test_non_saturating_loss_is_finite_with_gradient_at_confident_logits(dtype) 
     non_saturating = generator_loss(logits, "non-saturating")
     logits.grad = None
     non_saturating.backward()
-    assert abs(logits.grad.numpy()[0, 0]) > 0.49
+    assert abs(logits.grad.cpu().numpy()[0, 0]) > 0.49
     np.testing.assert_allclose(non_saturating.item(), (50 + np.log1p(np.exp(-50))) / 2, rtol=1e-6)
 
 
@@ -81,7 +81,7 @@ def test_generator_gets_nonzero_gradients_from_a_saturated_discriminator() -> No
     for kind in ["non-saturating", "minimax"]:
         generator.zero_grad()
         generator_loss(discriminator(generator(noise)), kind).backward()
-        grads[kind] = np.abs(generator.weight.grad.numpy()).max()
+        grads[kind] = np.abs(generator.weight.grad.cpu().numpy()).max()
         assert np.isfinite(grads[kind]) and grads[kind] > 0
     assert grads["non-saturating"] > 1e15 * grads["minimax"]  # the minimax gradient saturates
 
@@ -118,12 +118,12 @@ def test_trained_discriminator_approaches_the_optimal_discriminator() -> None:
     optimizer = Adam(discriminator.parameters(), lr=0.01)
     rng = np.random.default_rng(0)
     for _ in range(400):
-        real = nnlib.from_numpy(rng.standard_normal((256, 1)))
-        noise = nnlib.from_numpy(rng.standard_normal((256, 1)))
+        real = nnlib.tensor(rng.standard_normal((256, 1)))
+        noise = nnlib.tensor(rng.standard_normal((256, 1)))
         discriminator_step(_Shift(), discriminator, optimizer, real, noise)
     x = np.linspace(-2.0, 2.5, 46)[:, None]  # where p + q is not negligible
     with nnlib.no_grad():
-        trained = nnlib.sigmoid(discriminator(nnlib.from_numpy(x))).numpy()
+        trained = nnlib.sigmoid(discriminator(nnlib.tensor(x))).cpu().numpy()
     best = optimal_discriminator(_normal_pdf(x, 0, 1), _normal_pdf(x, 1, 0.5))
     error = np.abs(trained - best)
     assert error.max() < 0.08, error.max()
@@ -145,7 +145,7 @@ def test_linear_generator_recovers_a_gaussians_mean_and_covariance() -> None:
     history = fit_gan(
         generator, discriminator, data, steps=1500, noise_features=2, batch_size=256, lr=2e-3
     )
-    weight, bias = generator.weight.detach().numpy(), generator.bias.detach().numpy()
+    weight, bias = generator.weight.detach().cpu().numpy(), generator.bias.detach().cpu().numpy()
     np.testing.assert_allclose(bias, mu, atol=0.05)
     np.testing.assert_allclose(weight @ weight.T, sigma, atol=0.1)
     assert set(history) == {"d_loss", "g_loss", "d_real", "d_fake"}
@@ -266,7 +266,7 @@ def test_dcgan_trained_alternating_adam_steps_matches_torch(device: str) -> None
         state = theirs.state_dict()
         for key, value in ours.state_dict().items():
             np.testing.assert_allclose(
-                value.numpy(), state[key].cpu().numpy(), rtol=1e-9, atol=1e-12, err_msg=key
+                value.cpu().numpy(), state[key].cpu().numpy(), rtol=1e-9, atol=1e-12, err_msg=key
             )
 
 
@@ -297,9 +297,11 @@ def test_packed_discriminator_judges_consecutive_samples_together(device: str) -
     logits = packed(tensor(x))
     assert tuple(logits.shape) == (4, 1)
     twin = torch.nn.Linear(6, 1).double().to(device)
-    twin.load_state_dict({k: torch.tensor(v.numpy()) for k, v in inner.state_dict().items()})
+    twin.load_state_dict({k: torch.tensor(v.cpu().numpy()) for k, v in inner.state_dict().items()})
     expected = twin(torch.tensor(x, device=device).reshape(4, 6))
-    np.testing.assert_allclose(logits.detach().numpy(), expected.detach().cpu().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(
+        logits.detach().cpu().numpy(), expected.detach().cpu().numpy(), rtol=1e-12
+    )
     with pytest.raises(ValueError, match="not a multiple of packing=3"):
         packed(tensor(x[:10]))
     with pytest.raises(ValueError, match="positive int"):

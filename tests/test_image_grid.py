@@ -87,8 +87,9 @@ def test_tanh_outputs_to_pixels() -> None:
     images = nnlib.tanh(nnlib.randn(6, 1, 8, 8))
     grid = make_grid(images, nrow=3, normalize=True, value_range=(-1, 1))
     assert isinstance(grid, nnlib.Tensor) and tuple(grid.shape) == (3, 22, 32)
+    assert grid.device == "cpu"  # a grid is made to be shown: always on the host
     inner = _cell(grid.numpy(), 4, 3, 8, 8, 2)[0]
-    np.testing.assert_allclose(inner, (images.numpy()[4, 0] + 1) / 2, rtol=1e-6)
+    np.testing.assert_allclose(inner, (images.cpu().numpy()[4, 0] + 1) / 2, rtol=1e-6)
     assert reexported is make_grid
 
 

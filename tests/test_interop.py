@@ -175,7 +175,7 @@ def test_check_parity_handles_tuples_and_integer_inputs():
     x = np.random.default_rng(1).standard_normal((4, 3))
     idx = np.array([2, 0, 1, 1])
     report = check_parity(
-        lambda a, i: (a[np.arange(4), i.numpy()], a.exp()),
+        lambda a, i: (a[np.arange(4), i.cpu().numpy()], a.exp()),
         lambda a, i: (a[torch.arange(4), i], a.exp()),
         x,
         idx,

@@ -298,3 +298,26 @@ def test_losses_are_stable_at_extreme_logits(device, dtype):
             loss = ours(xt, tensor(target.astype(dtype) if target.dtype.kind == "f" else target))
             loss.backward()
         assert np.isfinite(loss.item()) and np.all(np.isfinite(xt.grad._array))
+
+
+def test_constant_targets_join_the_inputs_device_and_other_devices_are_refused():
+    """NumPy targets and weights land on the input's device; a tensor elsewhere is torch's error."""
+    from nnlib.backend import use_pretend_gpu
+
+    with use_pretend_gpu():
+        x = tensor(np.zeros((2, 3)), device="cuda", requires_grad=True)
+        loss = cross_entropy(x, np.array([0, 2]), weight=np.array([1.0, 2.0, 3.0]))
+        loss.backward()
+        assert loss.device == "cuda:0" and x.grad.device == "cuda:0"
+        assert mse_loss(x, np.ones((2, 3))).device == "cuda:0"
+        on_cpu = tensor(np.zeros((2, 3)), device="cpu")
+        assert mse_loss(on_cpu, np.ones((2, 3))).device == "cpu"
+        for call in [
+            lambda: cross_entropy(x, tensor(np.array([0, 2]), device="cpu")),
+            lambda: nll_loss(x, tensor(np.array([0, 2]), device="cpu")),
+            lambda: mse_loss(x, on_cpu),
+            lambda: binary_cross_entropy_with_logits(x, on_cpu),
+            lambda: binary_cross_entropy_with_logits(x, x.detach(), weight=on_cpu),
+        ]:
+            with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
+                call()

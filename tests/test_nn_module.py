@@ -194,7 +194,7 @@ def test_apply_visits_children_first():
     assert visited == ["Linear", "ReLU", "Sequential", "Sequential"]
 
 
-def test_dtype_conversion_keeps_parameter_objects_and_integer_buffers():
+def test_dtype_conversion_keeps_parameter_objects_and_integer_buffers(without_gpu):
     net = Block()
     net.register_buffer("steps", tensor(3))
     weight = net.fc.weight
@@ -242,9 +242,9 @@ def test_load_state_dict_accepts_tensors_arrays_and_torch(kind):
     src, dst = Net(), Net()
     state = src.state_dict()
     if kind == "numpy":
-        state = {k: v.numpy().copy() for k, v in state.items()}
+        state = {k: v.cpu().numpy().copy() for k, v in state.items()}
     elif kind == "torch":
-        state = {k: torch.from_numpy(v.numpy().copy()) for k, v in state.items()}
+        state = {k: torch.from_numpy(v.cpu().numpy().copy()) for k, v in state.items()}
     result = dst.load_state_dict(state)
     assert result.missing_keys == [] and result.unexpected_keys == []
     assert repr(result) == "<All keys matched successfully>"
@@ -335,7 +335,7 @@ def test_repr_matches_torch():
     assert repr(CrossEntropyLoss()) == repr(tnn.CrossEntropyLoss())
 
 
-def test_parameter_is_a_leaf_with_torch_repr():
+def test_parameter_is_a_leaf_with_torch_repr(cpu_default):
     p = Parameter(tensor([1.0, 2.0]))
     assert isinstance(p, Tensor) and p.is_leaf and p.requires_grad
     assert repr(p) == repr(tnn.Parameter(torch.tensor([1.0, 2.0])))

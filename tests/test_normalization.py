@@ -141,7 +141,7 @@ def test_state_dict_round_trip_to_torch(nn_cls, torch_cls, args, shape, device):
         nn_layer(tensor(rng.standard_normal(shape) + 2.0))
     torch_layer = torch_cls(*args).to(device=device, dtype=torch.float64)
     torch_layer.load_state_dict(
-        {k: torch.from_numpy(v._array.copy()) for k, v in nn_layer.state_dict().items()}
+        {k: torch.from_numpy(v.cpu().numpy().copy()) for k, v in nn_layer.state_dict().items()}
     )
     nn_layer.eval()
     torch_layer.eval()

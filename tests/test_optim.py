@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from nnlib.backend import device_of, is_array
 from nnlib.nn.parameter import Parameter
 from nnlib.optim.adagrad import Adagrad
 from nnlib.optim.adam import Adam, AdamW
@@ -344,7 +345,9 @@ def test_load_a_torch_state_dict_and_continue_like_torch():
     )
     optimizer = Adam(groups)
     optimizer.load_state_dict(torch_state)
-    assert isinstance(optimizer.state[params[np.float64][0]]["exp_avg"], np.ndarray)
+    first = params[np.float64][0]
+    exp_avg = optimizer.state[first]["exp_avg"]
+    assert is_array(exp_avg) and device_of(exp_avg) == first.device  # on the parameter's device
     for step in range(10, 20):
         _set_grads(params, grads[step], torch_params, cpu)
         optimizer.step()

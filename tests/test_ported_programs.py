@@ -14,6 +14,8 @@ import numpy as np
 import pytest
 import torch
 
+import nnlib
+
 IMPORTS_FOR_NNLIB = {
     "import torch\n": "import nnlib as torch\n",
     "import torch.nn as nn\n": "import nnlib.nn as nn\n",
@@ -83,7 +85,7 @@ def run(x, y, init, device):
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(x.shape[1], 16), nn.Tanh(), nn.Linear(16, 1))
     model.load_state_dict({k: torch.tensor(v) for k, v in init.items()})
-    model = model.double()
+    model = model.double().to(device)
     decay, no_decay = [], []
     for name, p in model.named_parameters():
         (no_decay if name.endswith("bias") else decay).append(p)
@@ -96,8 +98,8 @@ def run(x, y, init, device):
         momentum=0.9,
         nesterov=True,
     )
-    inputs = torch.from_numpy(x)
-    targets = torch.from_numpy(y).view(-1, 1)
+    inputs = torch.from_numpy(x).to(device)
+    targets = torch.from_numpy(y).view(-1, 1).to(device)
     losses, norms = [], []
     for step in range(60):
         batch = slice((step * 8) % len(x), (step * 8) % len(x) + 8)
@@ -200,7 +202,8 @@ def _initial_state(module: torch.nn.Module) -> dict[str, np.ndarray]:
 def _compare(source: str, x, y, init, device, rtol, **kwargs):
     _only_imports_differ(source)
     theirs, their_log = _namespace(source, False)["run"](x, y, init, device, **kwargs)
-    ours, our_log = _namespace(source, True)["run"](x, y, init, device, **kwargs)
+    nnlib_device = str(nnlib.get_default_device())  # the pretend GPU when the suite runs on it
+    ours, our_log = _namespace(source, True)["run"](x, y, init, nnlib_device, **kwargs)
     assert len(ours) == len(theirs)
     np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=rtol)
     assert our_log == their_log

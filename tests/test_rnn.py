@@ -43,7 +43,7 @@ CELLS = {
 
 
 def _numpy(t) -> np.ndarray:
-    return t.detach().numpy() if isinstance(t, Tensor) else t.detach().cpu().numpy()
+    return t.detach().cpu().numpy()
 
 
 def _flat(result) -> list:
@@ -104,19 +104,21 @@ def layer_parity(
     for k, (a, b) in enumerate(zip(out_o, out_t, strict=True)):
         assert a.shape == tuple(b.shape), f"output {k}: {a.shape} vs torch {tuple(b.shape)}"
         assert a.dtype == np.dtype(dtype)
-        np.testing.assert_allclose(a.detach().numpy(), _numpy(b), err_msg=f"output {k}", **tol)
+        np.testing.assert_allclose(
+            a.detach().cpu().numpy(), _numpy(b), err_msg=f"output {k}", **tol
+        )
         cot = rng.standard_normal(a.shape).astype(dtype)
         total_o = total_o + (a * tensor(cot)).sum()
         total_t = total_t + (b * torch.tensor(cot, device=device)).sum()
     total_o.backward()
     total_t.backward()
     np.testing.assert_allclose(
-        xo.grad.detach().numpy(), _numpy(xt.grad), err_msg="input grad", **tol
+        xo.grad.detach().cpu().numpy(), _numpy(xt.grad), err_msg="input grad", **tol
     )
     if with_state:
         for k, (a, b) in enumerate(zip(so, st_, strict=True)):
             np.testing.assert_allclose(
-                a.grad.detach().numpy(), _numpy(b.grad), err_msg=f"state {k}", **tol
+                a.grad.detach().cpu().numpy(), _numpy(b.grad), err_msg=f"state {k}", **tol
             )
     theirs_params = dict(theirs.named_parameters())
     names = [name for name, _ in ours.named_parameters()]
@@ -125,7 +127,7 @@ def layer_parity(
         assert param.grad is not None, name
         assert param.grad.dtype == np.dtype(dtype)
         np.testing.assert_allclose(
-            param.grad.detach().numpy(), _numpy(theirs_params[name].grad), err_msg=name, **tol
+            param.grad.detach().cpu().numpy(), _numpy(theirs_params[name].grad), err_msg=name, **tol
         )
     return ours, theirs
 
@@ -203,10 +205,12 @@ def test_dropout_between_layers_in_training():
         for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
             getattr(zeros_in, f"{name}_l0").copy_(getattr(lstm, f"{name}_l1"))
     expected, _ = zeros_in(tensor(np.zeros((6, 2, 5))))
-    np.testing.assert_allclose(out_train.detach().numpy(), expected.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(
+        out_train.detach().cpu().numpy(), expected.detach().cpu().numpy(), rtol=1e-12
+    )
     lstm.eval()
     out_eval, _ = lstm(x)
-    assert not np.allclose(out_eval.detach().numpy(), out_train.detach().numpy())
+    assert not np.allclose(out_eval.detach().cpu().numpy(), out_train.detach().cpu().numpy())
 
     manual_seed(1)
     gru = GRU(4, 50, num_layers=2, dropout=0.5).double()
@@ -216,14 +220,16 @@ def test_dropout_between_layers_in_training():
     manual_seed(2)
     again, _ = gru(x)
     np.testing.assert_array_equal(
-        first.detach().numpy(), again.detach().numpy()
+        first.detach().cpu().numpy(), again.detach().cpu().numpy()
     )  # seeded: reproducible
     third, _ = gru(x)
-    assert not np.allclose(first.detach().numpy(), third.detach().numpy())  # a new mask each call
+    assert not np.allclose(
+        first.detach().cpu().numpy(), third.detach().cpu().numpy()
+    )  # a new mask each call
     gru.eval()
     eval1, _ = gru(x)
     eval2, _ = gru(x)
-    np.testing.assert_array_equal(eval1.detach().numpy(), eval2.detach().numpy())
+    np.testing.assert_array_equal(eval1.detach().cpu().numpy(), eval2.detach().cpu().numpy())
 
 
 def test_dropout_with_one_layer_warns_like_torch():
@@ -267,20 +273,20 @@ def test_cell_matches_torch(device, kind, dtype, bias, batched, with_state):
     total_o, total_t = 0, 0
     for a, b in zip(out_o, out_t, strict=True):
         assert a.shape == tuple(b.shape)
-        np.testing.assert_allclose(a.detach().numpy(), _numpy(b), **tol)
+        np.testing.assert_allclose(a.detach().cpu().numpy(), _numpy(b), **tol)
         cot = rng.standard_normal(a.shape).astype(dtype)
         total_o = total_o + (a * tensor(cot)).sum()
         total_t = total_t + (b * torch.tensor(cot, device=device)).sum()
     total_o.backward()
     total_t.backward()
-    np.testing.assert_allclose(xo.grad.detach().numpy(), _numpy(xt.grad), **tol)
+    np.testing.assert_allclose(xo.grad.detach().cpu().numpy(), _numpy(xt.grad), **tol)
     if with_state:
         for a, b in zip(so, st_, strict=True):
-            np.testing.assert_allclose(a.grad.detach().numpy(), _numpy(b.grad), **tol)
+            np.testing.assert_allclose(a.grad.detach().cpu().numpy(), _numpy(b.grad), **tol)
     theirs_params = dict(theirs.named_parameters())
     for name, param in ours.named_parameters():
         np.testing.assert_allclose(
-            param.grad.detach().numpy(), _numpy(theirs_params[name].grad), err_msg=name, **tol
+            param.grad.detach().cpu().numpy(), _numpy(theirs_params[name].grad), err_msg=name, **tol
         )
 
 
@@ -293,7 +299,9 @@ def test_cell_gradcheck(kind):
     x = tensor(rng.standard_normal((2, 3)), requires_grad=True)
     h = tensor(rng.standard_normal((2, 4)), requires_grad=True)
     c = tensor(rng.standard_normal((2, 4)), requires_grad=True)
-    params = tuple(tensor(p.detach().numpy().copy(), requires_grad=True) for p in cell.parameters())
+    params = tuple(
+        tensor(p.detach().cpu().numpy().copy(), requires_grad=True) for p in cell.parameters()
+    )
     if kind == "lstm":
         assert gradcheck(
             lambda x, h, c, *ps: _cell_with(cell, kind, x, h, c, *ps), (x, h, c, *params)
@@ -326,7 +334,9 @@ def test_fused_layer_gradcheck(kind, reverse):
     shape = (2 if reverse else 1, 2, 3)
     h = tensor(rng.standard_normal(shape), requires_grad=True)
     c = tensor(rng.standard_normal(shape), requires_grad=True)
-    params = [tensor(p.detach().numpy().copy(), requires_grad=True) for p in layer.parameters()]
+    params = [
+        tensor(p.detach().cpu().numpy().copy(), requires_grad=True) for p in layer.parameters()
+    ]
     names = [name for name, _ in layer.named_parameters()]
 
     def run(x, h, c, *values):
@@ -383,22 +393,27 @@ def test_fused_layer_equals_the_composed_cell(kind, reverse):
         outputs[t] = h
     out_cell = stack(outputs)
     np.testing.assert_allclose(
-        out_dir.detach().numpy(), out_cell.detach().numpy(), rtol=1e-12, atol=1e-14
+        out_dir.detach().cpu().numpy(), out_cell.detach().cpu().numpy(), rtol=1e-12, atol=1e-14
     )
-    np.testing.assert_allclose(h_n[d].detach().numpy(), h.detach().numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(
+        h_n[d].detach().cpu().numpy(), h.detach().cpu().numpy(), rtol=1e-12, atol=1e-14
+    )
     cot = rng.standard_normal(out_cell.shape)
     (out_dir * tensor(cot)).sum().backward()
     (out_cell * tensor(cot)).sum().backward()
     np.testing.assert_allclose(
-        xl.grad.detach().numpy(), xc.grad.detach().numpy(), rtol=1e-10, atol=1e-12
+        xl.grad.detach().cpu().numpy(), xc.grad.detach().cpu().numpy(), rtol=1e-10, atol=1e-12
     )
     np.testing.assert_allclose(
-        sl[0].grad.detach().numpy()[d], sc[0].grad.detach().numpy(), rtol=1e-10, atol=1e-12
+        sl[0].grad.detach().cpu().numpy()[d],
+        sc[0].grad.detach().cpu().numpy(),
+        rtol=1e-10,
+        atol=1e-12,
     )
     for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
         np.testing.assert_allclose(
-            getattr(layer, name + suffix).grad.detach().numpy(),
-            getattr(cell, name).grad.detach().numpy(),
+            getattr(layer, name + suffix).grad.detach().cpu().numpy(),
+            getattr(cell, name).grad.detach().cpu().numpy(),
             rtol=1e-10,
             atol=1e-12,
             err_msg=name,
@@ -451,8 +466,8 @@ def test_long_sequence_three_layers_runs_forward_and_backward():
             stack_.extend(n for n in node.next if n is not None and not isinstance(n, Tensor))
         assert nodes < 30
         out.sum().backward()
-        assert np.isfinite(x.grad.detach().numpy()).all()
-        assert all(np.isfinite(p.grad.detach().numpy()).all() for p in layer.parameters())
+        assert np.isfinite(x.grad.detach().cpu().numpy()).all()
+        assert all(np.isfinite(p.grad.detach().cpu().numpy()).all() for p in layer.parameters())
         x.grad = None
 
 
@@ -483,24 +498,29 @@ def test_torch_state_dict_loads_both_ways(kind):
     assert not result.missing_keys and not result.unexpected_keys
     x = np.random.default_rng(7).standard_normal((5, 2, 3))
     np.testing.assert_allclose(
-        ours(tensor(x))[0].detach().numpy(), theirs(torch.tensor(x))[0].detach().numpy(), rtol=1e-10
+        ours(tensor(x))[0].detach().cpu().numpy(),
+        theirs(torch.tensor(x))[0].detach().cpu().numpy(),
+        rtol=1e-10,
     )
     # and back: nnlib's weights into a fresh torch layer
     manual_seed(8)
     ours2 = ours_cls(3, 4, num_layers=2, bidirectional=True, **extra).double()
     theirs2 = theirs_cls(3, 4, num_layers=2, bidirectional=True, **extra).double()
     theirs2.load_state_dict(
-        {k: torch.from_numpy(v.detach().numpy().copy()) for k, v in ours2.state_dict().items()}
+        {
+            k: torch.from_numpy(v.detach().cpu().numpy().copy())
+            for k, v in ours2.state_dict().items()
+        }
     )
     np.testing.assert_allclose(
-        ours2(tensor(x))[0].detach().numpy(),
-        theirs2(torch.tensor(x))[0].detach().numpy(),
+        ours2(tensor(x))[0].detach().cpu().numpy(),
+        theirs2(torch.tensor(x))[0].detach().cpu().numpy(),
         rtol=1e-10,
     )
     copy_parameters(ours2, theirs)  # interop works too
     np.testing.assert_allclose(
-        ours2(tensor(x))[0].detach().numpy(),
-        theirs(torch.tensor(x))[0].detach().numpy(),
+        ours2(tensor(x))[0].detach().cpu().numpy(),
+        theirs(torch.tensor(x))[0].detach().cpu().numpy(),
         rtol=1e-10,
     )
 
@@ -517,7 +537,7 @@ def test_parameters_shapes_init_and_repr_match_torch():
             assert {n: p.shape for n, p in ours.named_parameters()} == shapes
             bound = 1 / math.sqrt(6)
             for p in ours.parameters():
-                assert p.dtype == np.float32 and np.abs(p.detach().numpy()).max() <= bound
+                assert p.dtype == np.float32 and np.abs(p.detach().cpu().numpy()).max() <= bound
             assert len(ours.all_weights) == len(theirs.all_weights)
     assert repr(LSTM(3, 4, num_layers=2, dropout=0.5)) == repr(
         tnn.LSTM(3, 4, num_layers=2, dropout=0.5)
@@ -527,7 +547,7 @@ def test_parameters_shapes_init_and_repr_match_torch():
             theirs_cls(3, 4, bias=False, **extra)
         )
     big = LSTM(10, 200)
-    values = big.weight_hh_l0.detach().numpy()
+    values = big.weight_hh_l0.detach().cpu().numpy()
     assert values.min() < -0.06 and values.max() > 0.06  # U(-1/sqrt(200), 1/sqrt(200)) ~ 0.0707
 
 
@@ -583,12 +603,12 @@ def test_pad_sequence_matches_torch(device, batch_first, padding_side):
     b = tnn.utils.rnn.pad_sequence(
         theirs, batch_first=batch_first, padding_value=-1.5, padding_side=padding_side
     )
-    np.testing.assert_array_equal(a.detach().numpy(), _numpy(b))
+    np.testing.assert_array_equal(a.detach().cpu().numpy(), _numpy(b))
     cot = rng.standard_normal(a.shape)
     (a * tensor(cot)).sum().backward()
     (b * torch.tensor(cot, device=device)).sum().backward()
     for x, y in zip(ours, theirs, strict=True):
-        np.testing.assert_array_equal(x.grad.detach().numpy(), _numpy(y.grad))
+        np.testing.assert_array_equal(x.grad.detach().cpu().numpy(), _numpy(y.grad))
     assert nnlib.nn.utils.rnn.pad_sequence is pad_sequence
     with pytest.raises(RuntimeError, match="trailing shape"):
         pad_sequence([tensor(np.zeros((2, 3))), tensor(np.zeros((2, 4)))])
@@ -659,7 +679,7 @@ def test_character_model_trains_like_torch(device):
     assert losses_o[-1] < losses_o[0]
     for name, param in theirs.named_parameters():
         np.testing.assert_allclose(
-            dict(ours.named_parameters())[name].detach().numpy(),
+            dict(ours.named_parameters())[name].detach().cpu().numpy(),
             _numpy(param),
             rtol=1e-8,
             atol=1e-10,
@@ -694,3 +714,26 @@ def test_changing_saved_inputs_in_place_before_backward_raises():
         lstm.weight_hh_l0.mul_(2.0)  # what an optimizer step would do
     with pytest.raises(RuntimeError, match="inplace"):
         out.sum().backward()
+
+
+def test_device_argument_places_the_parameters_and_zero_states():
+    """``device=`` decides where the parameters live; zero states follow the input."""
+    modules = [LSTM(3, 4, num_layers=2, device="cpu"), GRU(3, 4, device="cpu")]
+    modules += [RNNCell(3, 4, device="cpu"), LSTMCell(3, 4, device="cpu")]
+    for module in modules:
+        assert all(p.device == "cpu" for p in module.parameters())
+    x = tensor(np.ones((5, 2, 3), np.float32), device="cpu")
+    out, (h_n, c_n) = modules[0](x)
+    assert out.device == h_n.device == c_n.device == "cpu"
+    h, c = modules[3](x[0])  # zero (h, c) made on the input's device
+    assert h.device == c.device == "cpu"
+    assert modules[2](x[0]).device == "cpu"
+    if nnlib.cuda.is_available():
+        gpu = GRU(3, 4, device="cuda")
+        assert all(p.device == "cuda:0" for p in gpu.parameters())
+        out, h_n = gpu(x.to("cuda"))
+        assert out.device == h_n.device == "cuda:0"
+        with pytest.raises(RuntimeError, match="same device"):
+            gpu(x)
+        with pytest.raises(RuntimeError, match="same device"):
+            GRUCell(3, 4, device="cuda")(x[0])

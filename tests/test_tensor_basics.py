@@ -35,7 +35,7 @@ def test_tensor_infers_dtypes_like_torch(data, dtype):
     assert t.dtype == np.dtype(str(torch.tensor(data).dtype).removeprefix("torch."))
 
 
-def test_tensor_copies_and_from_numpy_shares():
+def test_tensor_copies_and_from_numpy_shares(cpu_default):
     array = np.zeros(3)
     t = tensor(array)
     array[0] = 1
@@ -51,7 +51,7 @@ def test_tensor_dtype_argument_and_dtype_names():
     assert nt.float32 == np.dtype("float32") and nt.int64 == np.dtype("int64")
 
 
-def test_attributes():
+def test_attributes(cpu_default):
     t = nt.zeros(2, 3, requires_grad=True)
     assert t.shape == (2, 3) and t.size() == (2, 3) and t.size(-1) == 3
     assert t.ndim == 2 and t.dim() == 2 and t.numel() == 6 and len(t) == 2
@@ -61,7 +61,7 @@ def test_attributes():
     assert [row.shape for row in t] == [(3,), (3,)]
 
 
-def test_item_tolist_numpy_and_python_conversions():
+def test_item_tolist_numpy_and_python_conversions(cpu_default):
     t = tensor([[2.5]])
     assert t.item() == 2.5 and isinstance(t.item(), float)
     assert float(t) == 2.5 and int(tensor(3)) == 3 and bool(tensor([1.0]))
@@ -151,12 +151,12 @@ def test_random_fills_in_place():
         (lambda m: m.tensor([[1.0, 2.0], [3.0, 4.0]]), "tensor([[1., 2.],\n        [3., 4.]])"),
     ],
 )
-def test_repr_matches_torch(make, text):
+def test_repr_matches_torch(make, text, cpu_default):
     assert repr(make(nt)) == text
     assert repr(make(torch)).replace("torch.", "") == text
 
 
-def test_repr_shows_grad_fn_and_non_default_dtype():
+def test_repr_shows_grad_fn_and_non_default_dtype(cpu_default):
     x = tensor([1.0, 2.0], requires_grad=True)
     assert repr(x + 1) == "tensor([2., 3.], grad_fn=<AddBackward0>)"
     assert repr(tensor([1.0], dtype=nt.float64)) == "tensor([1.], dtype=float64)"
@@ -164,7 +164,7 @@ def test_repr_shows_grad_fn_and_non_default_dtype():
     assert "..." in repr(nt.arange(5000))
 
 
-def test_to_casts_differentiably_and_moves_to_cpu():
+def test_to_casts_differentiably_and_moves_to_cpu(cpu_default):
     x = tensor([1.5, 2.5], requires_grad=True)
     assert x.to("cpu") is x and x.cpu() is x and x.to(nt.float32) is x
     y = x.to(nt.float64)
@@ -204,10 +204,10 @@ def test_tensors_are_hashable_and_compare_elementwise():
     assert (a == "text") is False  # not a tensor or a number: Python's fallback
 
 
-def test_backend_seam():
+def test_backend_seam(without_gpu):
     assert get_array_module() is np and get_array_module("cpu") is np
     assert available_devices() == ["cpu"]
     assert check_device(None) == "cpu" and check_device("CPU") == "cpu"
     assert Device("cuda:1").type == "cuda" and Device("cuda:1").index == 1
-    with pytest.raises(RuntimeError, match="device 'cuda' is not available to nnlib.*NumPy"):
+    with pytest.raises(RuntimeError, match="device 'cuda' is not available to nnlib.*CuPy"):
         check_device("cuda")

@@ -62,7 +62,7 @@ def test_nearest_indices_match_torch_for_any_size(n, m, factor, use_size) -> Non
     kwargs = {"size": m} if use_size else {"scale_factor": factor}
     if not use_size and int(n * factor) < 1:
         return
-    ours = F.interpolate(nnlib.tensor(x), **kwargs).numpy()
+    ours = F.interpolate(nnlib.tensor(x), **kwargs).cpu().numpy()
     theirs = torch.nn.functional.interpolate(torch.tensor(x), **kwargs).numpy()
     np.testing.assert_array_equal(ours, theirs)
 
@@ -76,7 +76,7 @@ def test_gradcheck_interpolate() -> None:
 def test_repeated_pixels_add_their_gradients() -> None:
     x = nnlib.ones(1, 1, 2, 2, requires_grad=True)
     F.interpolate(x, scale_factor=3).sum().backward()
-    np.testing.assert_array_equal(x.grad.numpy(), np.full((1, 1, 2, 2), 9.0))
+    np.testing.assert_array_equal(x.grad.cpu().numpy(), np.full((1, 1, 2, 2), 9.0))
 
 
 ERRORS = [

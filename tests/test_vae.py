@@ -105,7 +105,7 @@ def test_adam_steps_from_torch_weights_give_torch_losses(device, digits, beta):
             opt.step()
     for (name, p), q in zip(ours.named_parameters(), theirs.parameters(), strict=True):
         np.testing.assert_allclose(
-            p.detach().numpy(), q.detach().cpu().numpy(), rtol=1e-8, atol=1e-10, err_msg=name
+            p.detach().cpu().numpy(), q.detach().cpu().numpy(), rtol=1e-8, atol=1e-10, err_msg=name
         )
 
 
@@ -129,19 +129,21 @@ def test_elbo_pieces_equal_the_distributions(digits):
     posterior = Independent(Normal(mu, (0.5 * logvar).exp()), 1)
     prior = Independent(Normal(tensor(np.zeros(3)), tensor(np.ones(3))), 1)
     np.testing.assert_allclose(
-        gaussian_kl(mu, logvar).numpy(), kl_divergence(posterior, prior).numpy(), rtol=1e-12
+        gaussian_kl(mu, logvar).cpu().numpy(),
+        kl_divergence(posterior, prior).cpu().numpy(),
+        rtol=1e-12,
     )
     logits = tensor(rng.standard_normal((6, D)) * 3)
     binary = tensor((x[:6] > 0.5).astype(np.float64))
     np.testing.assert_allclose(
-        reconstruction_log_likelihood(binary, logits).numpy(),
-        Independent(Bernoulli(logits=logits), 1).log_prob(binary).numpy(),
+        reconstruction_log_likelihood(binary, logits).cpu().numpy(),
+        Independent(Bernoulli(logits=logits), 1).log_prob(binary).cpu().numpy(),
         rtol=1e-12,
     )
     grey = tensor(x[:6])
     np.testing.assert_allclose(
-        reconstruction_log_likelihood(grey, logits, "gaussian", sigma=0.2).numpy(),
-        Independent(Normal(nnlib.sigmoid(logits), 0.2), 1).log_prob(grey).numpy(),
+        reconstruction_log_likelihood(grey, logits, "gaussian", sigma=0.2).cpu().numpy(),
+        Independent(Normal(nnlib.sigmoid(logits), 0.2), 1).log_prob(grey).cpu().numpy(),
         rtol=1e-12,
     )
     with pytest.raises(ValueError, match="likelihood must be one of"):
@@ -161,7 +163,7 @@ def test_importance_weighted_estimate_matches_torch(digits):
     ours, theirs = twins("cpu")
     batch, k = x[:10], 7
     nnlib.manual_seed(3)
-    estimate = importance_weighted_log_likelihood(ours, batch, num_samples=k).numpy()
+    estimate = importance_weighted_log_likelihood(ours, batch, num_samples=k).cpu().numpy()
     eps = np.random.default_rng(3).standard_normal((k, len(batch), L))  # the same stream
     with torch.no_grad():
         xt = torch.tensor(batch)
@@ -190,7 +192,9 @@ def test_fit_vae_is_seeded_and_improves_the_elbo(digits):
     assert len(first["elbo"]) == 4 and first["elbo"][-1] > first["elbo"][0]
     warm = fit_vae(VAE(D, H, L), x[:100], epochs=3, beta=lambda epoch: epoch / 2)
     assert warm["beta"] == [0.0, 0.5, 1.0]
-    bound = importance_weighted_log_likelihood(model, x[300:400], num_samples=50).numpy().mean()
+    bound = (
+        importance_weighted_log_likelihood(model, x[300:400], num_samples=50).cpu().numpy().mean()
+    )
     assert bound >= first["test_elbo"][-1] - 0.5  # the IWAE bound is at least the ELBO
 
 
@@ -207,7 +211,7 @@ def test_sample_returns_pixel_means():
     nnlib.manual_seed(0)
     images = VAE(D, H, L).sample(5)
     assert images.shape == (5, D) and not images.requires_grad
-    assert np.all((images.numpy() > 0) & (images.numpy() < 1))
+    assert np.all((images.cpu().numpy() > 0) & (images.cpu().numpy() < 1))
 
 
 # ------------------------------------------------------------------------- sample score
@@ -243,7 +247,7 @@ def test_trained_digit_classifier_recognises_held_out_digits(digits):
     classifier = train_digit_classifier(images[:800], labels[:800])
     assert not classifier.training
     logits = classifier(tensor(images[800:1200].reshape(400, -1)))
-    accuracy = (logits.detach().numpy().argmax(1) == labels[800:1200]).mean()
+    accuracy = (logits.detach().cpu().numpy().argmax(1) == labels[800:1200]).mean()
     assert accuracy > 0.85
     real = classifier_score(classifier, images[1200:1500])
     noise = classifier_score(classifier, np.random.default_rng(0).uniform(0, 1, (300, 8, 8)))
@@ -261,15 +265,15 @@ def test_digit_classifier_trains_a_given_model(digits):
         nn.Flatten(),
         nn.Linear(8 * 4 * 4, 10),
     )
-    before = [p.detach().numpy().copy() for p in cnn.parameters()]
+    before = [p.detach().cpu().numpy().copy() for p in cnn.parameters()]
     classifier = train_digit_classifier(images[:800], labels[:800], epochs=20, model=cnn)
     assert classifier is cnn and not classifier.training
     assert all(
-        not np.array_equal(b, p.detach().numpy())
+        not np.array_equal(b, p.detach().cpu().numpy())
         for b, p in zip(before, cnn.parameters(), strict=True)
     )
     logits = classifier(tensor(images[800:1200].reshape(400, -1)))
-    assert (logits.detach().numpy().argmax(1) == labels[800:1200]).mean() > 0.85
+    assert (logits.detach().cpu().numpy().argmax(1) == labels[800:1200]).mean() > 0.85
 
 
 # --------------------------------------------------------------------------- properties

@@ -25,9 +25,10 @@ from typing import Any
 
 import numpy as np
 
+from nnlib.backend import array_module
 from nnlib.data.dataset import Dataset, Subset, TensorDataset, resolve_generator
 from nnlib.random import default_generator
-from nnlib.tensor import Tensor, from_numpy
+from nnlib.tensor import Tensor, _tensor_from_array, from_numpy
 
 __all__ = ["DataLoader", "default_collate"]
 
@@ -123,7 +124,11 @@ def _gather_batch(dataset: Dataset) -> Callable[[np.ndarray], tuple[Tensor, ...]
         isinstance(dataset, TensorDataset)
         and type(dataset).__getitem__ is TensorDataset.__getitem__
     ):
-        return lambda indices: tuple(from_numpy(t._array[indices]) for t in dataset.tensors)
+        # One gather per tensor, on the tensor's device (a data set kept on the GPU stays there).
+        return lambda indices: tuple(
+            _tensor_from_array(t._array[array_module(t._array).asarray(indices)])
+            for t in dataset.tensors
+        )
     return None
 
 

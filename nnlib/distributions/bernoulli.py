@@ -30,8 +30,7 @@ from nnlib.distributions.distribution import (
 )
 from nnlib.nn.loss import binary_cross_entropy_with_logits
 from nnlib.ops.elementwise import sigmoid
-from nnlib.random import default_generator
-from nnlib.tensor import Tensor, from_numpy
+from nnlib.tensor import Tensor, float64, rand
 
 __all__ = ["Bernoulli", "probs_to_logits"]
 
@@ -100,6 +99,9 @@ class Bernoulli(Distribution):
     def _dtype(self) -> Any:
         return self._param.dtype
 
+    def _device(self) -> Any:
+        return self._param.device
+
     # ------------------------------------------------------------------ parameters
     @property
     def probs(self) -> Tensor:
@@ -138,9 +140,11 @@ class Bernoulli(Distribution):
         """
         shape = self._extended_shape(sample_shape)
         with no_grad():
-            probs = self.probs._array
-        uniform = default_generator().random(shape)
-        return from_numpy((uniform < probs).astype(probs.dtype))
+            probs = self.probs
+            # Uniform draws in float64 on the parameters' device: a seed gives the same coins
+            # in either dtype.
+            uniform = rand(shape, dtype=float64, device=probs.device)
+            return (uniform < probs).to(probs.dtype)
 
     # ------------------------------------------------------------------ densities
     def log_prob(self, value: Any) -> Tensor:

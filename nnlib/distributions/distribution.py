@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from nnlib.backend import array_module
+from nnlib.backend import array_module, is_array
 from nnlib.ops.reduction import sum as reduce_sum
 from nnlib.tensor import Tensor, default_float_dtype, tensor
 
@@ -99,17 +99,21 @@ def _shape_text(shape: tuple[int, ...]) -> str:
     return str(tuple(shape))
 
 
-def as_tensor(where: str, name: str, value: Any, dtype: Any = None) -> Tensor:
-    """``value`` (a Tensor, a NumPy array or a number) as a floating Tensor.
+def as_tensor(where: str, name: str, value: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """``value`` (a Tensor, an array or a number) as a floating Tensor.
 
     Numbers take ``dtype`` (the dtype of the other parameters), else the default float32.
+    Arrays and numbers land on ``device`` (the device of the other parameters), else on the
+    default device; a GPU array stays on its own device when ``device`` is None.
     """
     if isinstance(value, Tensor):
         result = value
-    elif isinstance(value, np.ndarray):
-        result = tensor(value)
+    elif is_array(value):
+        result = tensor(value, device=device)
     elif isinstance(value, numbers.Real) and not isinstance(value, bool):
-        result = tensor(float(value), dtype=default_float_dtype if dtype is None else dtype)
+        result = tensor(
+            float(value), dtype=default_float_dtype if dtype is None else dtype, device=device
+        )
     else:
         raise TypeError(
             f"{where}: {name} must be an nnlib Tensor, a NumPy array or a number, "
@@ -126,10 +130,12 @@ def as_tensor(where: str, name: str, value: Any, dtype: Any = None) -> Tensor:
 def broadcast_all(where: str, **values: Any) -> list[Tensor]:
     """The named parameters as Tensors expanded to one shape (like torch's ``broadcast_all``).
 
-    Numbers take the dtype of the first Tensor (or array) among the values.
+    Numbers take the dtype of the first Tensor (or array) among the values; numbers and
+    arrays land on the device of the first Tensor (as in torch).
     """
-    dtype = next((v.dtype for v in values.values() if isinstance(v, (Tensor, np.ndarray))), None)
-    tensors = {name: as_tensor(where, name, v, dtype) for name, v in values.items()}
+    dtype = next((v.dtype for v in values.values() if isinstance(v, Tensor) or is_array(v)), None)
+    device = next((v.device for v in values.values() if isinstance(v, Tensor)), None)
+    tensors = {name: as_tensor(where, name, v, dtype, device) for name, v in values.items()}
     try:
         shape = np.broadcast_shapes(*(tuple(t.shape) for t in tensors.values()))
     except ValueError:
@@ -278,15 +284,19 @@ class Distribution:
         dtype = self._dtype()
         if isinstance(value, Tensor) and value.dtype.kind in "iub":
             value = value.to(dtype)
-        elif isinstance(value, np.ndarray) and value.dtype.kind in "iub":
+        elif is_array(value) and value.dtype.kind in "iub":
             value = value.astype(dtype)
-        value = as_tensor(where, "value", value, dtype)
+        value = as_tensor(where, "value", value, dtype, self._device())
         if self._validate_args:
             self._validate_sample(value)
         return value
 
     def _dtype(self) -> Any:
         return default_float_dtype
+
+    def _device(self) -> Any:
+        """Where the parameters live: values given as arrays or numbers are moved there."""
+        return None
 
     def _validate_sample(self, value: Tensor) -> None:
         expected = self._batch_shape + self._event_shape

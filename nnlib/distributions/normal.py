@@ -4,7 +4,8 @@
 ``p(x) = exp(-(x - loc)**2 / (2 scale**2)) / (scale * sqrt(2 pi))``. Note ``scale`` is the
 standard deviation, not the variance.
 
-:meth:`Normal.rsample` draws ``eps ~ N(0, 1)`` from nnlib's generator and returns
+:meth:`Normal.rsample` draws ``eps ~ N(0, 1)`` from the generator of the parameters' device
+(:func:`nnlib.random.default_generator`) and returns
 ``loc + scale * eps``: the randomness sits in ``eps``, which does not depend on the
 parameters, so gradients flow to ``loc`` (``d x / d loc = 1``) and to ``scale``
 (``d x / d scale = eps``). This is the *reparameterization trick* of chapter 9.
@@ -21,8 +22,7 @@ from typing import Any
 
 from nnlib.activation_functions import erf
 from nnlib.distributions.distribution import Distribution, GreaterThan, Real, broadcast_all
-from nnlib.random import default_generator
-from nnlib.tensor import Tensor, from_numpy
+from nnlib.tensor import Tensor, float64, randn
 
 __all__ = ["Normal"]
 
@@ -60,6 +60,9 @@ class Normal(Distribution):
     def _dtype(self) -> Any:
         return self.loc.dtype
 
+    def _device(self) -> Any:
+        return self.loc.device
+
     # ------------------------------------------------------------------ summaries
     @property
     def mean(self) -> Tensor:
@@ -88,8 +91,9 @@ class Normal(Distribution):
         Differentiable with respect to ``loc`` and ``scale`` (the reparameterization trick).
         """
         shape = self._extended_shape(sample_shape)
-        eps = default_generator().standard_normal(shape).astype(self.loc.dtype, copy=False)
-        return self.loc + self.scale * from_numpy(eps)
+        # Drawn in float64 and then cast, so a seed gives the same numbers in either dtype.
+        eps = randn(shape, dtype=float64, device=self.loc.device).to(self.loc.dtype)
+        return self.loc + self.scale * eps
 
     # ------------------------------------------------------------------ densities
     def log_prob(self, value: Any) -> Tensor:

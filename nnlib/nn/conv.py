@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from nnlib.autograd import Function
-from nnlib.backend import array_module
+from nnlib.backend import array_module, check_device
 from nnlib.nn import init
 from nnlib.nn.fold import (
     _batch_to_front,
@@ -41,7 +41,7 @@ from nnlib.nn.fold import (
 )
 from nnlib.nn.module import Module
 from nnlib.nn.parameter import Parameter
-from nnlib.tensor import Tensor
+from nnlib.tensor import Tensor, empty
 
 __all__ = [
     "Conv1d",
@@ -564,18 +564,15 @@ class _ConvNd(Module):
             )
         _check_padding_mode(name, padding_mode)
         self.padding_mode = padding_mode
-        if device is not None and str(device) != "cpu":
-            from nnlib.backend import check_device
-
-            check_device(device)
+        device = check_device(device)  # None: the default device
         dtype = np.dtype(np.float32 if dtype is None else dtype)
         if self._transposed:
             shape = (self.in_channels, self.out_channels // groups, *self.kernel_size)
         else:
             shape = (self.out_channels, self.in_channels // groups, *self.kernel_size)
-        self.weight = Parameter(np.empty(shape, dtype=dtype))
+        self.weight = Parameter(empty(shape, dtype=dtype, device=device))
         if bias:
-            self.bias = Parameter(np.empty(self.out_channels, dtype=dtype))
+            self.bias = Parameter(empty(self.out_channels, dtype=dtype, device=device))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
@@ -631,7 +628,8 @@ class Conv2d(_ConvNd):
     padding_mode : {"zeros"}
         torch's other modes raise ``NotImplementedError``.
     device : str, optional
-        Only ``"cpu"`` (or ``None``).
+        Where to create the parameters: ``"cpu"``, ``"cuda"``, ``"cuda:N"``; by default the
+        default device (:func:`nnlib.set_default_device`, the CPU unless changed).
     dtype : dtype, optional
         Parameter dtype, float32 by default.
 

@@ -10,12 +10,14 @@ The gradient flows through the same scaled mask that the forward pass used.
 from __future__ import annotations
 
 import numbers
+from typing import Any
 
 import numpy as np
 
 from nnlib.autograd import Function, is_grad_enabled
+from nnlib.backend import Device, device_context, get_array_module
 from nnlib.nn.module import Module
-from nnlib.random import default_generator
+from nnlib.random import generator_for
 from nnlib.tensor import Tensor
 
 __all__ = ["Dropout", "dropout"]
@@ -41,12 +43,16 @@ def _check_p(p: float, who: str) -> float:
     return float(p)
 
 
-def _scaled_mask(shape: tuple[int, ...], p: float, dtype, generator: np.random.Generator):
-    """A ``shape`` array holding ``0`` with probability ``p``, else ``1 / (1 - p)``."""
-    if p == 1.0:
-        return np.zeros(shape, dtype=dtype)
-    keep = generator.random(shape, dtype=np.float32 if dtype == np.float32 else np.float64) >= p
-    return keep.astype(dtype) * dtype.type(1.0 / (1.0 - p))
+def _scaled_mask(shape: tuple[int, ...], p: float, dtype, generator: Any, device: Device):
+    """A ``shape`` array on ``device`` holding ``0`` with probability ``p``, else ``1 / (1 - p)``.
+
+    ``generator`` draws on ``device`` (:func:`nnlib.random.generator_for`).
+    """
+    with device_context(device):  # a GPU's arrays are made on the current device
+        if p == 1.0:
+            return get_array_module(device).zeros(shape, dtype=dtype)
+        draw = generator.random(shape, dtype=np.float32 if dtype == np.float32 else np.float64)
+        return (draw >= p).astype(dtype) * dtype.type(1.0 / (1.0 - p))
 
 
 def dropout(
@@ -84,8 +90,8 @@ def dropout(
         raise TypeError(f"dropout: expected a floating-point input, got dtype {input.dtype}")
     if not training or p == 0.0:
         return input
-    generator = default_generator() if generator is None else generator
-    mask = _scaled_mask(tuple(input.shape), p, input.dtype, generator)
+    generator = generator_for(input.device, generator)
+    mask = _scaled_mask(tuple(input.shape), p, input.dtype, generator, input.device)
     if inplace and not (input.requires_grad and is_grad_enabled()):
         input._array *= mask
         input._version += 1

@@ -21,11 +21,13 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
+from typing import Any
 
 import numpy as np
 
 from nnlib.autograd import no_grad
-from nnlib.random import default_generator
+from nnlib.random import generator_for
+from nnlib.random import normal as draw_normal
 from nnlib.tensor import Tensor
 
 __all__ = [
@@ -146,8 +148,9 @@ def _fill(tensor: Tensor, values: np.ndarray | float) -> Tensor:
         return tensor.copy_(values)
 
 
-def _generator(generator: np.random.Generator | None) -> np.random.Generator:
-    return default_generator() if generator is None else generator
+def _generator(tensor: Tensor, generator: np.random.Generator | None) -> Any:
+    """The generator that draws on ``tensor``'s device (the device's own without ``generator``)."""
+    return generator_for(tensor.device, generator)
 
 
 def uniform_(
@@ -167,7 +170,7 @@ def uniform_(
     _check_tensor("uniform_", tensor)
     if a > b:
         raise ValueError(f"uniform_: expected a <= b, got a={a} > b={b}")
-    return _fill(tensor, _generator(generator).uniform(a, b, size=tensor.shape))
+    return _fill(tensor, _generator(tensor, generator).uniform(a, b, size=tensor.shape))
 
 
 def normal_(
@@ -190,7 +193,7 @@ def normal_(
     _check_tensor("normal_", tensor)
     if std < 0:
         raise ValueError(f"normal_: expected std >= 0, got std={std}")
-    return _fill(tensor, _generator(generator).normal(mean, std, size=tensor.shape))
+    return _fill(tensor, draw_normal(_generator(tensor, generator), mean, std, tensor.shape))
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:

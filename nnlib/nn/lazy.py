@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from nnlib.backend import array_module
 from nnlib.nn.linear import Linear
 from nnlib.tensor import Tensor
 
@@ -26,7 +27,7 @@ class LazyLinear(Linear):
         Size of each output sample.
     bias : bool, default True
     device : str, optional
-        Only ``"cpu"`` (or ``None``).
+        Where to create the parameters, as in :class:`~nnlib.nn.linear.Linear`.
     dtype : dtype, optional
         Parameter dtype; float32 by default.
 
@@ -43,9 +44,9 @@ class LazyLinear(Linear):
         dtype: np.dtype | str | None = None,
     ) -> None:
         super().__init__(0, out_features, bias=bias, device=device, dtype=dtype)
-        self.weight._array = np.empty((0,), dtype=self.weight.dtype)
+        self.weight._array = array_module(self.weight._array).empty((0,), dtype=self.weight.dtype)
         if self.bias is not None:
-            self.bias._array = np.empty((0,), dtype=self.bias.dtype)
+            self.bias._array = array_module(self.bias._array).empty((0,), dtype=self.bias.dtype)
 
     def has_uninitialized_params(self) -> bool:
         """True until the first ``forward`` has fixed the shapes."""
@@ -60,9 +61,10 @@ class LazyLinear(Linear):
             )
         self.in_features = int(input.shape[-1])
         dtype = self.weight.dtype
-        self.weight._array = np.empty((self.out_features, self.in_features), dtype=dtype)
+        xp = array_module(self.weight._array)  # the placeholder's device
+        self.weight._array = xp.empty((self.out_features, self.in_features), dtype=dtype)
         if self.bias is not None:
-            self.bias._array = np.empty((self.out_features,), dtype=dtype)
+            self.bias._array = xp.empty((self.out_features,), dtype=dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

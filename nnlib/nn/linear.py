@@ -11,10 +11,11 @@ import math
 import numpy as np
 
 from nnlib.autograd import Function
+from nnlib.backend import check_device
 from nnlib.nn.module import Module
 from nnlib.nn.parameter import Parameter
-from nnlib.random import default_generator
-from nnlib.tensor import Tensor
+from nnlib.random import generator_for
+from nnlib.tensor import Tensor, empty
 
 __all__ = ["Linear", "linear"]
 
@@ -101,7 +102,8 @@ class Linear(Module):
     bias : bool, default True
         Whether to learn an additive bias.
     device : str, optional
-        Only ``"cpu"`` (or ``None``): nnlib computes with NumPy.
+        Where to create the parameters: ``"cpu"``, ``"cuda"``, ``"cuda:N"``; by default the
+        default device (:func:`nnlib.set_default_device`, the CPU unless changed).
     dtype : dtype, optional
         Parameter dtype; ``float32`` by default, as in torch.
 
@@ -117,8 +119,9 @@ class Linear(Module):
     Notes
     -----
     Initialisation is torch's: weight and bias are drawn from
-    ``U(-1/sqrt(in_features), 1/sqrt(in_features))`` with :func:`nnlib.random.default_generator`
-    (the weight rule is what torch's ``kaiming_uniform_(a=sqrt(5))`` works out to).
+    ``U(-1/sqrt(in_features), 1/sqrt(in_features))`` with the generator of the parameters'
+    device, :func:`nnlib.random.default_generator` (the weight rule is what torch's
+    ``kaiming_uniform_(a=sqrt(5))`` works out to).
     """
 
     def __init__(
@@ -133,27 +136,26 @@ class Linear(Module):
         for name, value in (("in_features", in_features), ("out_features", out_features)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
                 raise ValueError(f"Linear: {name} must be a non-negative int, got {value!r}")
-        if device is not None and str(device) != "cpu":
-            from nnlib.backend import check_device
-
-            check_device(device)
+        device = check_device(device)  # None: the default device
         self.in_features = int(in_features)
         self.out_features = int(out_features)
         dtype = np.dtype(np.float32 if dtype is None else dtype)
-        self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype=dtype))
+        shape = (self.out_features, self.in_features)
+        self.weight = Parameter(empty(shape, dtype=dtype, device=device))
         if bias:
-            self.bias = Parameter(np.empty(self.out_features, dtype=dtype))
+            self.bias = Parameter(empty(self.out_features, dtype=dtype, device=device))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
         """Redraw weight and bias from ``U(-1/sqrt(in_features), 1/sqrt(in_features))``."""
-        generator = default_generator()
+        generator = generator_for(self.weight.device)
         bound = 1.0 / math.sqrt(self.in_features) if self.in_features > 0 else 0.0
-        self.weight._array[...] = generator.uniform(-bound, bound, size=self.weight.shape)
+        dtype = self.weight.dtype
+        self.weight._array[...] = generator.uniform(-bound, bound, self.weight.shape).astype(dtype)
         if self.bias is not None:
-            self.bias._array[...] = generator.uniform(-bound, bound, size=self.bias.shape)
+            self.bias._array[...] = generator.uniform(-bound, bound, self.bias.shape).astype(dtype)
 
     def forward(self, input: Tensor) -> Tensor:
         shape = input.shape

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from nnlib.autograd import Function
-from nnlib.backend import array_module
+from nnlib.backend import array_module, is_array
 from nnlib.nn.module import Module
 from nnlib.tensor import Tensor, tensor
 
@@ -42,13 +42,29 @@ def _check_reduction(where: str, reduction: str) -> None:
         raise ValueError(f"{where}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
-def _as_tensor(where: str, name: str, value: Any) -> Tensor:
-    """Accept a Tensor or a NumPy array (wrapped as a constant Tensor)."""
+def _as_tensor(where: str, name: str, value: Any, input: Any = None) -> Tensor:
+    """Accept a Tensor or an array (a constant Tensor on ``input``'s device)."""
     if isinstance(value, Tensor):
         return value
-    if isinstance(value, np.ndarray):
-        return tensor(value)
+    if is_array(value):
+        return tensor(value, device=input.device if isinstance(input, Tensor) else None)
     raise TypeError(f"{where}: {name} must be an nnlib Tensor, got {type(value).__name__}")
+
+
+def _array_on_device_of(where: str, name: str, t: Tensor, input: Tensor) -> Any:
+    """The array of ``t``, which must be on ``input``'s device (a 0-d CPU tensor is moved).
+
+    The losses pass targets and weights to their Functions as plain arrays, which the
+    autograd's device check does not see: this is that check, with torch's message.
+    """
+    if t.device == input.device:
+        return t._array
+    if t.device == "cpu" and t.ndim == 0:
+        return t.to(input.device)._array
+    raise RuntimeError(
+        f"Expected all tensors to be on the same device, but found at least two devices, "
+        f"{input.device} and {t.device}! ({where}: move {name} with .to(device) first)"
+    )
 
 
 def _check_input(where: str, input: Any) -> None:
@@ -68,7 +84,7 @@ def _float_operand(where: str, name: str, value: Any, input: Tensor) -> Tensor |
     A target that requires grad is passed as a Tensor (the loss differentiates it too) and
     must already have ``input``'s dtype; otherwise its array is cast and passed as a constant.
     """
-    t = _as_tensor(where, name, value)
+    t = _as_tensor(where, name, value, input)
     if t.requires_grad:
         _check_floating(where, name, t)
         if t.dtype != input.dtype:
@@ -77,20 +93,20 @@ def _float_operand(where: str, name: str, value: Any, input: Tensor) -> Tensor |
                 f"{input.dtype}; they must match"
             )
         return t
-    return t._array.astype(input.dtype, copy=False)
+    return _array_on_device_of(where, name, t, input).astype(input.dtype, copy=False)
 
 
 def _constant(where: str, name: str, value: Any, input: Tensor) -> np.ndarray | None:
     """An optional weight-like argument as an array of ``input``'s dtype (never differentiated)."""
     if value is None:
         return None
-    t = _as_tensor(where, name, value)
+    t = _as_tensor(where, name, value, input)
     if t.requires_grad:
         raise RuntimeError(
             f"{where}: gradients with respect to {name} are not supported (as in torch); "
             f"pass {name}.detach()"
         )
-    return t._array.astype(input.dtype, copy=False)
+    return _array_on_device_of(where, name, t, input).astype(input.dtype, copy=False)
 
 
 def _reduce(losses: Any, reduction: str, denominator: Any = None) -> Any:
@@ -151,7 +167,7 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """
     _check_reduction("mse_loss", reduction)
     _check_input("mse_loss", input)
-    target_tensor = _as_tensor("mse_loss", "target", target)
+    target_tensor = _as_tensor("mse_loss", "target", target, input)
     if tuple(target_tensor.shape) != tuple(input.shape):
         raise ValueError(
             f"mse_loss: input shape {tuple(input.shape)} and target shape "
@@ -159,7 +175,7 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
             f"target.reshape{tuple(input.shape)})"
         )
     return _MSELoss.apply(
-        input, _float_operand("mse_loss", "target", target, input), reduction=reduction
+        input, _float_operand("mse_loss", "target", target_tensor, input), reduction=reduction
     )
 
 
@@ -317,8 +333,9 @@ def _check_indices(where: str, input: Tensor, target: Tensor, ignore_index: int)
         return  # the common case, checked with two cheap reductions
     bad = (values != ignore_index) & ((values < 0) | (values >= classes))
     if bad.any():
+        first = int(values[bad].ravel()[0])
         raise IndexError(
-            f"{where}: target contains class index {int(values[bad].flat[0])}, but the input has "
+            f"{where}: target contains class index {first}, but the input has "
             f"C={classes} classes (valid indices are 0..{classes - 1}, or "
             f"ignore_index={ignore_index})"
         )
@@ -368,10 +385,10 @@ def cross_entropy(
     _check_reduction(where, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{where}: label_smoothing must be in [0, 1], got {label_smoothing}")
-    weight_tensor = None if weight is None else _as_tensor(where, "weight", weight)
+    weight_tensor = None if weight is None else _as_tensor(where, "weight", weight, input)
     _check_class_input(where, input, weight_tensor)
-    weight_array = _constant(where, "weight", weight, input)
-    target_tensor = _as_tensor(where, "target", target)
+    weight_array = _constant(where, "weight", weight_tensor, input)
+    target_tensor = _as_tensor(where, "target", target, input)
     if target_tensor.dtype.kind == "f":
         if tuple(target_tensor.shape) != tuple(input.shape):
             expected = tuple(input.shape[:1] + input.shape[2:]) if input.ndim > 1 else ()
@@ -386,7 +403,7 @@ def cross_entropy(
                 f"{where}: ignore_index={ignore_index} applies to class-index targets only, "
                 "not to class probabilities (as in torch)"
             )
-        probs = _float_operand(where, "target", target, input)
+        probs = _float_operand(where, "target", target_tensor, input)
         return _CrossEntropyProbs.apply(
             input, probs, weight=weight_array, reduction=reduction, label_smoothing=label_smoothing
         )
@@ -398,7 +415,7 @@ def cross_entropy(
     _check_indices(where, input, target_tensor, ignore_index)
     return _CrossEntropyIndices.apply(
         input,
-        target_tensor._array,
+        _array_on_device_of(where, "target", target_tensor, input),
         weight=weight_array,
         ignore_index=ignore_index,
         reduction=reduction,
@@ -451,10 +468,10 @@ def nll_loss(
     """
     where = "nll_loss"
     _check_reduction(where, reduction)
-    weight_tensor = None if weight is None else _as_tensor(where, "weight", weight)
+    weight_tensor = None if weight is None else _as_tensor(where, "weight", weight, input)
     _check_class_input(where, input, weight_tensor)
-    weight_array = _constant(where, "weight", weight, input)
-    target_tensor = _as_tensor(where, "target", target)
+    weight_array = _constant(where, "weight", weight_tensor, input)
+    target_tensor = _as_tensor(where, "target", target, input)
     if target_tensor.dtype.kind not in "iu":
         raise TypeError(
             f"{where}: target must hold integer class indices, got dtype {target_tensor.dtype} "
@@ -463,7 +480,7 @@ def nll_loss(
     _check_indices(where, input, target_tensor, ignore_index)
     return _NLLLoss.apply(
         input,
-        target_tensor._array,
+        _array_on_device_of(where, "target", target_tensor, input),
         weight=weight_array,
         ignore_index=ignore_index,
         reduction=reduction,
@@ -559,13 +576,13 @@ def binary_cross_entropy_with_logits(
     where = "binary_cross_entropy_with_logits"
     _check_reduction(where, reduction)
     _check_input(where, input)
-    target_tensor = _as_tensor(where, "target", target)
+    target_tensor = _as_tensor(where, "target", target, input)
     if tuple(target_tensor.shape) != tuple(input.shape):
         raise ValueError(
             f"{where}: target shape {tuple(target_tensor.shape)} must be the same as input "
             f"shape {tuple(input.shape)}"
         )
-    target_operand = _float_operand(where, "target", target, input)
+    target_operand = _float_operand(where, "target", target_tensor, input)
     weight_array = _constant(where, "weight", weight, input)
     pos_weight_array = _constant(where, "pos_weight", pos_weight, input)
     shape = tuple(input.shape)
@@ -655,7 +672,7 @@ def binary_cross_entropy(
     where = "binary_cross_entropy"
     _check_reduction(where, reduction)
     _check_input(where, input)
-    target_tensor = _as_tensor(where, "target", target)
+    target_tensor = _as_tensor(where, "target", target, input)
     if tuple(target_tensor.shape) != tuple(input.shape):
         raise ValueError(
             f"{where}: target shape {tuple(target_tensor.shape)} must be the same as input "
@@ -664,13 +681,13 @@ def binary_cross_entropy(
     values = input._array
     xp = array_module(values)
     if values.size and not bool(xp.all((values >= 0) & (values <= 1))):
-        bad = values[~((values >= 0) & (values <= 1))].flat[0]
+        bad = values[~((values >= 0) & (values <= 1))].ravel()[0]
         raise RuntimeError(
             f"{where}: all elements of input should be between 0 and 1, found {bad}; pass "
             "probabilities (e.g. sigmoid(logits)), or use binary_cross_entropy_with_logits "
             "on the logits"
         )
-    target_operand = _float_operand(where, "target", target, input)
+    target_operand = _float_operand(where, "target", target_tensor, input)
     weight_array = _constant(where, "weight", weight, input)
     _check_broadcasts_to(where, "weight", weight_array, tuple(input.shape))
     return _BCE.apply(input, target_operand, weight=weight_array, reduction=reduction)

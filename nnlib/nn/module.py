@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from nnlib.autograd import no_grad
-from nnlib.backend import check_device
+from nnlib.backend import check_device, device_of, is_array, move
 from nnlib.nn.parameter import Parameter
 from nnlib.tensor import Tensor
 
@@ -394,7 +394,7 @@ class Module:
         Parameters
         ----------
         device : str or Device, optional
-            ``"cpu"``, the only device nnlib computes on today (others raise).
+            ``"cpu"``, ``"cuda"`` or ``"cuda:N"`` (a device nnlib cannot use raises).
         dtype : dtype, optional
             A floating dtype such as ``nnlib.float64``; integer buffers keep theirs, as in torch.
 
@@ -404,12 +404,15 @@ class Module:
             ``self``; the Parameter objects stay the same.
         """
         for arg in args:
-            if _is_dtype_like(arg):
+            if isinstance(arg, Tensor):
+                dtype, device = arg.dtype, arg.device
+            elif _is_dtype_like(arg):
                 dtype = arg
             else:
                 device = arg
         if device is not None:
-            check_device(device)
+            device = check_device(device)
+            self._convert(lambda t: t.detach().to(device))
         if dtype is None:
             return self
         dtype = np.dtype(dtype)
@@ -420,8 +423,16 @@ class Module:
         return self._convert(lambda t: t.to(dtype) if _is_floating(t) else t)
 
     def cpu(self) -> Module:
-        """Move to the CPU (where nnlib computes); returns ``self``."""
+        """Move parameters and buffers to the CPU, in place; returns ``self``."""
         return self.to("cpu")
+
+    def cuda(self, device: Any = None) -> Module:
+        """Move parameters and buffers to a CUDA GPU (``cuda:0`` or ``device``), in place."""
+        if device is None:
+            device = "cuda"
+        elif isinstance(device, int):
+            device = f"cuda:{device}"
+        return self.to(device)
 
     def float(self) -> Module:
         """Cast floating-point parameters and buffers to ``float32``; returns ``self``."""
@@ -515,7 +526,9 @@ class Module:
             )
         with no_grad():
             for key, array in arrays.items():
-                own[key]._array[...] = array
+                target = own[key]._array
+                value = array if is_array(array) else np.asarray(array)
+                target[...] = move(value, device_of(target))  # onto the parameter's device
         return IncompatibleKeys(missing, unexpected)
 
     # --------------------------------------------------------------------- repr

@@ -118,6 +118,17 @@ def _check_same_dtype(input: Tensor, state: list[Tensor | None], who: str) -> No
             )
 
 
+def _check_same_device(input: Tensor, buffers: list[Tensor | None], who: str) -> None:
+    """The running statistics must be on the input's device (they are updated outside autograd)."""
+    for t in buffers:
+        if t is not None and t.device != input.device:
+            raise RuntimeError(
+                "Expected all tensors to be on the same device, but found at least two devices, "
+                f"{input.device} and {t.device}! ({who}: move the module or the input with "
+                ".to(device) first)"
+            )
+
+
 def _check_batch_size(input: Tensor, who: str) -> None:
     values_per_channel = input.numel() // input.shape[1]
     if values_per_channel <= 1:
@@ -163,6 +174,7 @@ def batch_norm(
     """
     if input.ndim < 2:
         raise ValueError(f"batch_norm: expected input of shape (N, C, *), got {tuple(input.shape)}")
+    _check_same_device(input, [running_mean, running_var], "batch_norm")
     x = input._array
     if training:
         _check_batch_size(input, "batch_norm")
@@ -264,6 +276,7 @@ class _BatchNorm(Module):
                 f"{self._name()}: expected a floating-point input, got dtype {input.dtype}"
             )
         _check_same_dtype(input, [self.weight, self.bias, self.running_mean], self._name())
+        _check_same_device(input, [self.running_mean], self._name())
 
     def _name(self) -> str:
         return f"{type(self).__name__}({self.num_features})"

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from nnlib.backend import is_array
 from nnlib.tensor import Tensor, tensor
 
 __all__ = ["Parameter"]
@@ -38,8 +39,8 @@ class Parameter(Tensor):
         if data is None:
             data = np.empty(0, dtype=np.float32)
         elif isinstance(data, Tensor):
-            data = data._array  # the parameter is a fresh leaf that shares the storage
-        elif not isinstance(data, np.ndarray):
+            pass  # the parameter is a fresh leaf that shares the tensor's storage and device
+        elif not is_array(data):
             data = tensor(data)._array
         super().__init__(data, requires_grad=requires_grad)
 

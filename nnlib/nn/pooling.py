@@ -411,12 +411,11 @@ def avg_pool2d(
 def _bins(size: int, out: int, dtype, xp) -> Any:
     """The ``(out, size)`` averaging matrix of torch's adaptive bins: bin ``i`` covers
     ``floor(i*size/out) .. ceil((i+1)*size/out) - 1`` (bins may overlap by one element)."""
-    matrix = np.zeros((out, size), dtype=dtype)
-    for i in range(out):
-        start = (i * size) // out
-        end = -(-((i + 1) * size) // out)
-        matrix[i, start:end] = 1.0 / (end - start)
-    return xp.asarray(matrix)
+    i = xp.arange(out)[:, None]
+    j = xp.arange(size)[None, :]
+    start = (i * size) // out
+    end = -(-((i + 1) * size) // out)
+    return (((j >= start) & (j < end)) / (end - start)).astype(dtype)
 
 
 class _AdaptiveAvgPool(Function):

@@ -38,7 +38,7 @@ from nnlib.nn.linear import linear
 from nnlib.nn.module import Module
 from nnlib.nn.parameter import Parameter
 from nnlib.ops import cat, relu, sigmoid, squeeze, tanh, transpose, unsqueeze
-from nnlib.tensor import Tensor
+from nnlib.tensor import Tensor, empty, zeros
 
 __all__ = ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNBase", "RNNCell", "RNNCellBase"]
 
@@ -58,8 +58,9 @@ def _check_positive_int(who: str, name: str, value: Any, minimum: int = 1) -> in
     return int(value)
 
 
-def _new_parameter(shape: tuple[int, ...], dtype: np.dtype) -> Parameter:
-    return Parameter(np.zeros(shape, dtype=dtype))
+def _new_parameter(shape: tuple[int, ...], dtype: np.dtype, device: Any) -> Parameter:
+    """An uninitialised parameter on ``device`` (the default device if ``None``)."""
+    return Parameter(empty(shape, dtype=dtype, device=device))
 
 
 # ==================================================================== the cells (autograd ops)
@@ -83,18 +84,17 @@ class RNNCellBase(Module):
     ) -> None:
         super().__init__()
         who = type(self).__name__
-        if device is not None and str(device) != "cpu":
-            check_device(device)
+        device = check_device(device)
         self.input_size = _check_positive_int(who, "input_size", input_size, minimum=0)
         self.hidden_size = _check_positive_int(who, "hidden_size", hidden_size)
         self.bias = bool(bias)
         dtype = np.dtype(np.float32 if dtype is None else dtype)
         rows = self._num_gates * self.hidden_size
-        self.weight_ih = _new_parameter((rows, self.input_size), dtype)
-        self.weight_hh = _new_parameter((rows, self.hidden_size), dtype)
+        self.weight_ih = _new_parameter((rows, self.input_size), dtype, device)
+        self.weight_hh = _new_parameter((rows, self.hidden_size), dtype, device)
         if self.bias:
-            self.bias_ih = _new_parameter((rows,), dtype)
-            self.bias_hh = _new_parameter((rows,), dtype)
+            self.bias_ih = _new_parameter((rows,), dtype, device)
+            self.bias_hh = _new_parameter((rows,), dtype, device)
         else:
             self.register_parameter("bias_ih", None)
             self.register_parameter("bias_hh", None)
@@ -149,8 +149,8 @@ class RNNCellBase(Module):
             raise TypeError(f"{who}: {name} has dtype {hx.dtype}, the input {input.dtype}")
 
     def _zeros(self, input: Tensor) -> Tensor:
-        xp = array_module(input._array)
-        return Tensor(xp.zeros((*input.shape[:-1], self.hidden_size), dtype=input.dtype))
+        shape = (*input.shape[:-1], self.hidden_size)
+        return zeros(shape, dtype=input.dtype, device=input.device)
 
 
 class RNNCell(RNNCellBase):
@@ -163,7 +163,8 @@ class RNNCell(RNNCellBase):
         Whether to learn ``bias_ih`` and ``bias_hh``.
     nonlinearity : {"tanh", "relu"}, default "tanh"
     device, dtype : optional
-        Only the CPU; ``float32`` parameters by default.
+        Where the parameters live (``"cpu"``, ``"cuda"``; the default device if omitted) and
+        their dtype (``float32`` by default).
 
     Shape
     -----
@@ -728,8 +729,7 @@ class RNNBase(Module):
         if mode not in _GATES:
             raise ValueError(f"Unrecognized RNN mode: {mode}")
         who = {"RNN_TANH": "RNN", "RNN_RELU": "RNN"}.get(mode, mode)
-        if device is not None and str(device) != "cpu":
-            check_device(device)
+        device = check_device(device)
         if (
             isinstance(dropout, bool)
             or not isinstance(dropout, numbers.Real)
@@ -778,7 +778,7 @@ class RNNBase(Module):
                 names = []
                 for kind, shape in shapes:
                     name = f"{kind}_l{layer}{suffix}"
-                    setattr(self, name, _new_parameter(shape, dtype))
+                    setattr(self, name, _new_parameter(shape, dtype, device))
                     names.append(name)
                 self._flat_weights_names.extend(names)
                 self._all_weights.append(names)
@@ -907,8 +907,8 @@ class RNNBase(Module):
         layers = self.num_layers * num_directions
         xp = array_module(input._array)
         if hx is None:
-            zeros = xp.zeros((layers, N, self.hidden_size), dtype=input.dtype)
-            states = [zeros, zeros] if is_lstm else [zeros]
+            zero = xp.zeros((layers, N, self.hidden_size), dtype=input.dtype)
+            states = [zero, zero] if is_lstm else [zero]
         else:
             if is_lstm:
                 if not isinstance(hx, (tuple, list)) or len(hx) != 2:
@@ -975,7 +975,8 @@ class RNN(RNNBase):
     bidirectional : bool, default False
         Add a second direction that reads the sequence backwards; outputs concatenate both.
     device, dtype : optional
-        Only the CPU; ``float32`` parameters by default.
+        Where the parameters live (``"cpu"``, ``"cuda"``; the default device if omitted) and
+        their dtype (``float32`` by default).
 
     Shape
     -----

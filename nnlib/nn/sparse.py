@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 
 from nnlib.autograd import Function, no_grad
-from nnlib.backend import array_module, check_device
+from nnlib.backend import array_module, check_device, device_of, is_array, move
 from nnlib.nn import init
 from nnlib.nn.module import Module
 from nnlib.nn.parameter import Parameter
-from nnlib.tensor import Tensor
+from nnlib.tensor import Tensor, empty
 
 __all__ = ["Embedding", "embedding"]
 
@@ -63,9 +63,24 @@ def _check_padding_idx(padding_idx: Any, num_embeddings: int, who: str) -> int |
     return int(padding_idx) % num_embeddings
 
 
-def _index_array(input: Any, num_embeddings: int, who: str) -> Any:
-    """The indices as an integer array, checked against the table size."""
-    array = input._array if isinstance(input, Tensor) else np.asarray(input)
+def _index_array(input: Any, weight: Tensor, who: str) -> Any:
+    """The indices as an integer array on ``weight``'s device, checked against the table size.
+
+    Indices that are not a tensor (lists, NumPy arrays) are copied to the table's device; a
+    tensor on another device than the table raises, as in torch.
+    """
+    num_embeddings = weight.shape[0]
+    device = device_of(weight._array)
+    if isinstance(input, Tensor):
+        array = input._array
+        if device_of(array) != device:
+            raise RuntimeError(
+                "Expected all tensors to be on the same device, but found at least two devices, "
+                f"{device} and {device_of(array)}! ({who}: the indices and the weight; move "
+                "them with .to(device) first)"
+            )
+    else:
+        array = move(input if is_array(input) else np.asarray(input), device)
     if array.dtype.kind not in "iu":
         raise RuntimeError(
             f"{who}: expected integer indices (int64 or int32), but got dtype {array.dtype}; "
@@ -145,7 +160,7 @@ def embedding(
         raise NotImplementedError("embedding: sparse=True (sparse gradients) is not supported")
     num_embeddings = weight.shape[0]
     padding_idx = _check_padding_idx(padding_idx, num_embeddings, "embedding")
-    indices = _index_array(input, num_embeddings, "embedding")
+    indices = _index_array(input, weight, "embedding")
     if max_norm is not None:
         _renorm_(weight, indices, float(max_norm), float(norm_type))
     return _EmbeddingFunction.apply(
@@ -168,7 +183,8 @@ class Embedding(Module):
     max_norm, norm_type, scale_grad_by_freq, sparse
         See :func:`embedding`.
     device, dtype : optional
-        Only the CPU; ``float32`` by default.
+        Where the table lives (``"cpu"``, ``"cuda"``; the default device if omitted) and its
+        dtype (``float32`` by default).
 
     Attributes
     ----------
@@ -198,8 +214,7 @@ class Embedding(Module):
         for name, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
             if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
                 raise ValueError(f"Embedding: {name} must be a non-negative int, got {value!r}")
-        if device is not None and str(device) != "cpu":
-            check_device(device)
+        device = check_device(device)
         if sparse:
             raise NotImplementedError(
                 "Embedding: sparse=True (sparse gradients) is not supported by nnlib"
@@ -214,7 +229,8 @@ class Embedding(Module):
         if _weight is None:
             dtype = np.dtype(np.float32 if dtype is None else dtype)
             shape = (self.num_embeddings, self.embedding_dim)
-            self.weight = Parameter(np.empty(shape, dtype=dtype), requires_grad=not _freeze)
+            table = empty(shape, dtype=dtype, device=device)
+            self.weight = Parameter(table, requires_grad=not _freeze)
             self.reset_parameters()
         else:
             if tuple(_weight.shape) != (self.num_embeddings, self.embedding_dim):

@@ -29,27 +29,33 @@ __all__ = ["Upsample", "interpolate"]
 _TORCH_MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact")
 
 
-def _source_indices(in_size: int, out_size: int, scale_factor: float | None) -> np.ndarray:
-    """For every output position along one axis, the input position it copies (torch's rule)."""
+def _source_indices(in_size: int, out_size: int, scale_factor: float | None, xp: Any) -> Any:
+    """For every output position along one axis, the input position it copies (torch's rule).
+
+    Computed with ``xp``, the array module of the input, so the indices live on its device.
+    """
     if out_size == in_size:
-        return np.arange(out_size)
+        return xp.arange(out_size)
     if out_size == 2 * in_size:
-        return np.arange(out_size) >> 1
+        return xp.arange(out_size) >> 1
     if scale_factor is not None:
         scale = np.float32(1.0 / scale_factor)
     else:
         scale = np.float32(in_size) / np.float32(out_size)
-    positions = np.arange(out_size).astype(np.float32) * scale
-    return np.minimum(np.floor(positions).astype(np.int64), in_size - 1)
+    positions = xp.arange(out_size).astype(np.float32) * scale
+    return xp.minimum(xp.floor(positions).astype(np.int64), in_size - 1)
 
 
 class _NearestFunction(Function):
     @staticmethod
-    def forward(ctx, input, indices):
+    def forward(ctx, input, sizes):
         xp = array_module(input)
         out = input
-        for axis, index in enumerate(indices, start=2):
-            out = xp.take(out, xp.asarray(index), axis=axis)
+        indices = []
+        for axis, (out_size, factor) in enumerate(sizes, start=2):
+            index = _source_indices(input.shape[axis], out_size, factor, xp)
+            out = xp.take(out, index, axis=axis)
+            indices.append(index)
         ctx.shapes = (input.shape, indices)
         return xp.ascontiguousarray(out)
 
@@ -59,10 +65,10 @@ class _NearestFunction(Function):
         shape, indices = ctx.shapes
         grad = grad_output
         for axis, index in enumerate(indices, start=2):
-            select = np.zeros((len(index), shape[axis]), dtype=grad_output.dtype)
-            select[np.arange(len(index)), index] = 1  # (out, in): row i picks input index[i]
+            select = xp.zeros((len(index), shape[axis]), dtype=grad_output.dtype)
+            select[xp.arange(len(index)), index] = 1  # (out, in): row i picks input index[i]
             moved = xp.moveaxis(grad, axis, -1)
-            grad = xp.moveaxis(xp.matmul(moved, xp.asarray(select)), -1, axis)
+            grad = xp.moveaxis(xp.matmul(moved, select), -1, axis)
         return (xp.ascontiguousarray(grad),)
 
 
@@ -155,10 +161,7 @@ def interpolate(
             f"interpolate: input and output sizes should be greater than 0, but got input "
             f"{spatial} and output {out_sizes}"
         )
-    indices = tuple(
-        _source_indices(n, m, f) for n, m, f in zip(spatial, out_sizes, factors, strict=True)
-    )
-    return _NearestFunction.apply(input, indices=indices)
+    return _NearestFunction.apply(input, sizes=tuple(zip(out_sizes, factors, strict=True)))
 
 
 class Upsample(Module):

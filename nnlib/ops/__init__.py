@@ -31,6 +31,7 @@ from nnlib.ops.elementwise import (
     sqrt,
     sub,
     tanh,
+    to_device,
     to_dtype,
     where,
 )
@@ -144,6 +145,7 @@ __all__ = [
     "sub",
     "sum",
     "tanh",
+    "to_device",
     "to_dtype",
     "transpose",
     "unbind",

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from nnlib.backend import device_of, is_array
 from nnlib.tensor import Tensor, default_float_dtype
 
 __all__ = [
@@ -63,7 +64,7 @@ _SCALARS = (int, float, bool)
 
 
 def _operand(op: str, x: Any) -> Any:
-    if isinstance(x, (Tensor, np.ndarray)) or x.__class__ in _SCALARS:
+    if isinstance(x, Tensor) or x.__class__ in _SCALARS or is_array(x):
         return x
     if isinstance(x, np.generic):  # NumPy scalars would upcast float32 (NEP 50); use Python's
         return x.item()
@@ -77,7 +78,7 @@ def _operand(op: str, x: Any) -> Any:
 def _dtype_of(x: Any) -> np.dtype | None:
     if isinstance(x, Tensor):
         return x._array.dtype
-    if isinstance(x, np.ndarray):
+    if is_array(x):
         return x.dtype
     return None
 
@@ -137,7 +138,7 @@ def result_type(*operands: Any) -> np.dtype:
     for x in operands:
         array = x._array if isinstance(x, Tensor) else x
         dtype = getattr(array, "dtype", None)
-        if dtype is not None and isinstance(array, np.ndarray):
+        if dtype is not None and is_array(array):
             if array.ndim:
                 dim = promote_types(dim, dtype)
             else:
@@ -167,9 +168,21 @@ def cast_to(x: Any, dtype: np.dtype) -> Any:
         from nnlib.ops.elementwise import to_dtype  # elementwise imports this module
 
         return to_dtype(x, dtype)
-    if isinstance(x, np.ndarray):
+    if is_array(x):
         return x if x.dtype == dtype else x.astype(dtype)
     return x
+
+
+def _check_host_array(op: str, x: Any, other: Any) -> None:
+    """A NumPy array with dimensions cannot meet a GPU tensor: torch raises the same error."""
+    if isinstance(x, np.ndarray) and x.ndim and isinstance(other, Tensor):
+        where = device_of(other._array)
+        if where != "cpu":
+            raise RuntimeError(
+                f"Expected all tensors to be on the same device, but found at least two "
+                f"devices, {where} and cpu! ({op}: a NumPy array is on the cpu; make it a "
+                f"tensor on {where} first)"
+            )
 
 
 def promote_operands(op: str, a: Any, b: Any) -> tuple[Any, Any]:
@@ -192,6 +205,8 @@ def promote_operands(op: str, a: Any, b: Any) -> tuple[Any, Any]:
             return a, b
     a = _operand(op, a)
     b = _operand(op, b)
+    _check_host_array(op, a, b)
+    _check_host_array(op, b, a)
     a_dtype = _dtype_of(a)
     b_dtype = _dtype_of(b)
     if a_dtype is not None and b_dtype is not None and a_dtype == b_dtype:
@@ -200,23 +215,27 @@ def promote_operands(op: str, a: Any, b: Any) -> tuple[Any, Any]:
     return cast_to(a, target), cast_to(b, target)
 
 
-def as_index(index: Any, shape: tuple[int, ...] | None = None) -> Any:
-    """An index for NumPy: Tensors inside become their arrays, lists become arrays.
+def as_index(index: Any, shape: tuple[int, ...] | None = None, xp: Any = np) -> Any:
+    """An index for the array module ``xp``: Tensors inside become their arrays, lists arrays.
 
-    A uint8 tensor is a mask, as torch treats it; float indices raise a clear error.
+    A uint8 tensor is a mask, as torch treats it; float indices raise a clear error. Index
+    arrays on the CPU are copied to the GPU when ``xp`` is CuPy (torch accepts CPU indices
+    for a GPU tensor too).
     """
     if isinstance(index, tuple):
-        return tuple(_index_part(i) for i in index)
-    return _index_part(index)
+        return tuple(_index_part(i, xp) for i in index)
+    return _index_part(index, xp)
 
 
-def _index_part(part: Any) -> Any:
+def _index_part(part: Any, xp: Any) -> Any:
     if isinstance(part, Tensor):
         part = part._array
     elif isinstance(part, list):
         values = [p.item() if isinstance(p, Tensor) else p for p in part]
         part = np.asarray(values) if values else np.zeros(0, dtype=np.int64)
-    if isinstance(part, np.ndarray):
+    if xp is not np and isinstance(part, np.ndarray):
+        part = xp.asarray(part)
+    if is_array(part):
         if part.dtype == np.uint8:
             return part.astype(bool)
         if part.dtype.kind not in "iub":
@@ -230,4 +249,4 @@ def _index_part(part: Any) -> Any:
 def is_advanced_index(index: Any) -> bool:
     """True if ``index`` (after :func:`as_index`) holds an integer array (may repeat entries)."""
     parts = index if isinstance(index, tuple) else (index,)
-    return any(isinstance(p, np.ndarray) and p.dtype.kind in "iu" for p in parts)
+    return any(is_array(p) and p.dtype.kind in "iu" for p in parts)

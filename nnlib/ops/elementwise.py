@@ -10,8 +10,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from nnlib.autograd import Function, Node, unbroadcast
-from nnlib.backend import array_module
+from nnlib.backend import array_module, device_of, move
 from nnlib.ops._util import broadcast_error, cast_to, float_input, promote_operands, result_type
 from nnlib.tensor import Tensor, _tensor_from_array, default_float_dtype
 
@@ -41,6 +43,7 @@ __all__ = [
     "sqrt",
     "sub",
     "tanh",
+    "to_device",
     "to_dtype",
     "where",
 ]
@@ -198,7 +201,7 @@ class Pow(Function):
             grad_a = unbroadcast(grad_a.astype(grad.dtype, copy=False), a.shape)
         if need_b:
             # a**b * log(a), taken as 0 where a == 0 and b >= 0 (like torch).
-            with xp.errstate(divide="ignore", invalid="ignore"):
+            with np.errstate(divide="ignore", invalid="ignore"):
                 grad_b = grad * out * xp.log(a)
             grad_b = xp.where((a == 0) & (b >= 0), 0, grad_b).astype(grad.dtype, copy=False)
             grad_b = unbroadcast(grad_b, b.shape)
@@ -453,6 +456,19 @@ class ToDtype(Function):
         return grad.astype(ctx.dtype), None
 
 
+class ToDevice(Function):
+    """A copy on another device; the gradient is copied back to the input's device."""
+
+    @staticmethod
+    def forward(ctx: Node, a: Any, device: Any) -> Any:
+        ctx.device = device_of(a)
+        return move(a, device)
+
+    @staticmethod
+    def backward(ctx: Node, grad: Any) -> tuple[Any, None]:
+        return move(grad, ctx.device), None
+
+
 class Clone(Function):
     @staticmethod
     def forward(ctx: Node, a: Any) -> Any:
@@ -635,7 +651,7 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:
     a, b = promote_operands("where", input, other)
     a, b = cast_to(a, dtype), cast_to(b, dtype)
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
-        a = array_module().asarray(a, dtype=dtype)
+        a = array_module(cond).asarray(a, dtype=dtype)
     return Where.apply(cond, a, b)
 
 
@@ -659,8 +675,13 @@ def masked_fill(input: Tensor, mask: Any, value: Any) -> Tensor:
             )
         value = cast_to(value, input._array.dtype)
     else:
-        value = array_module().asarray(value).astype(input._array.dtype)
+        value = array_module(input._array).asarray(value).astype(input._array.dtype)
     return where(mask, value, input)
+
+
+def to_device(input: Tensor, device: Any) -> Tensor:
+    """``input`` copied to ``device`` (a checked :class:`~nnlib.backend.Device`); differentiable."""
+    return ToDevice.apply(input, device)
 
 
 def to_dtype(input: Tensor, dtype: Any) -> Tensor:
@@ -685,7 +706,7 @@ def fill(input: Tensor, value: Any) -> Tensor:
 def copy_from(input: Tensor, src: Any) -> Tensor:
     """``src`` broadcast to ``input``'s shape and cast to its dtype (what ``copy_`` writes)."""
     if not isinstance(src, Tensor):
-        src = Tensor(array_module().asarray(src))
+        src = _tensor_from_array(array_module(input._array).asarray(src))
     return CopyFrom.apply(input, src)
 
 
@@ -758,9 +779,9 @@ def remainder(input: Any, other: Any) -> Tensor:
 def _as_tensors(a: Any, b: Any) -> tuple[Any, Any]:
     """Python numbers as 0-d arrays of the other operand's dtype (for ops NumPy types weakly)."""
     if not isinstance(a, Tensor):
-        a = array_module().asarray(a, dtype=b.dtype)
+        a = array_module(b).asarray(a, dtype=b.dtype)
     if not isinstance(b, Tensor):
-        b = array_module().asarray(b, dtype=a.dtype)
+        b = array_module(a).asarray(b, dtype=a.dtype)
     return a, b
 
 
@@ -771,18 +792,19 @@ def bitwise(op: str, input: Any, other: Any) -> Tensor:
     """``& | ^`` of bool or integer tensors (not differentiable), with torch's promotion."""
     a, b = promote_operands(f"bitwise_{op}", input, other)
     arrays = [x._array if isinstance(x, Tensor) else x for x in (a, b)]
+    xp = array_module(*arrays)
     for x in arrays:
-        kind = getattr(x, "dtype", array_module().asarray(x).dtype).kind
+        kind = x.dtype.kind if hasattr(x, "dtype") else xp.asarray(x).dtype.kind
         if kind not in "biu":
             raise RuntimeError(
                 f"bitwise_{op} is only defined for bool and integer tensors, got a "
                 f"{getattr(x, 'dtype', type(x).__name__)} operand"
             )
     try:
-        result = getattr(array_module(), _BITWISE[op])(*arrays)
+        result = getattr(xp, _BITWISE[op])(*arrays)
     except ValueError:
         raise broadcast_error(f"bitwise_{op}", *arrays) from None
-    return _tensor_from_array(array_module().asarray(result))
+    return _tensor_from_array(xp.asarray(result))
 
 
 def bitwise_not(input: Tensor) -> Tensor:
@@ -791,4 +813,4 @@ def bitwise_not(input: Tensor) -> Tensor:
         raise RuntimeError(
             f"bitwise_not is only defined for bool and integer tensors, got dtype {input.dtype}"
         )
-    return _tensor_from_array(array_module().invert(input._array))
+    return _tensor_from_array(array_module(input._array).invert(input._array))

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from nnlib.autograd import Function, Node, make_view, unbroadcast, view_of_array
-from nnlib.backend import array_module
+from nnlib.backend import array_module, is_writeable
 from nnlib.ops._util import as_index, is_advanced_index
 from nnlib.tensor import Tensor
 
@@ -92,7 +94,7 @@ def getitem(input: Tensor, index: Any) -> Tensor:
     Basic indices (ints, slices, ``None``, ``...``) give a view that shares ``input``'s memory
     (``x[0]`` included, as a 0-d view), like torch; array and mask indices give a copy.
     """
-    index = as_index(index, input._array.shape)
+    index = as_index(index, input._array.shape, array_module(input._array))
     if not _is_basic(index):
         return GetItem.apply(input, index)
     parts = index if isinstance(index, tuple) else (index,)
@@ -144,8 +146,10 @@ class Diagonal(Function):
     @staticmethod
     def backward(ctx: Node, grad: Any) -> tuple[Any, None, None, None]:
         full = array_module(grad).zeros(ctx.shape, grad.dtype)
-        full_diag = array_module(grad).diagonal(full, *ctx.args)
-        full_diag.setflags(write=True)
+        xp = array_module(grad)
+        full_diag = xp.diagonal(full, *ctx.args)
+        if xp is np:  # NumPy's diagonal is a read-only view; CuPy's is writeable
+            full_diag.setflags(write=True)
         full_diag[...] = grad
         return full, None, None, None
 
@@ -163,7 +167,7 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
 
     def on_array(a: Any) -> Any:
         d = xp.diagonal(a, offset, d1, d2)
-        if a.flags.writeable:
+        if xp is np and is_writeable(a):  # NumPy's diagonal is read-only; CuPy's writeable
             d.setflags(write=True)
         return d
 
@@ -190,8 +194,8 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
 def index_put(input: Tensor, index: Any, value: Any) -> Tensor:
     """A copy of ``input`` with ``[index]`` set to ``value`` (gradients flow to both)."""
     if not isinstance(value, Tensor):
-        value = array_module().asarray(value, dtype=input.dtype)
-    return IndexPut.apply(input, as_index(index), value)
+        value = array_module(input._array).asarray(value, dtype=input.dtype)
+    return IndexPut.apply(input, as_index(index, None, array_module(input._array)), value)
 
 
 def split(input: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:

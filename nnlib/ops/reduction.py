@@ -130,20 +130,19 @@ class Var(Function):
     def forward(
         ctx: Node, a: Any, dims: tuple[int, ...] | None, correction: float, keepdim: bool
     ) -> Any:
-        xp = array_module(a)
         ctx.dims, ctx.keepdim, ctx.ndim = dims, keepdim, a.ndim
         centered = a - a.mean(axis=dims, keepdims=True)
         count = a.size if dims is None else math.prod(a.shape[d] for d in dims)
         ctx.divisor = builtins.max(count - correction, 0)
         ctx.save_for_backward(centered)
-        with xp.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):
             return (centered * centered).sum(axis=dims, keepdims=keepdim) / ctx.divisor
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> tuple[Any, None, None, None]:
         (centered,) = ctx.saved_tensors
         grad = _expand_reduced(grad, ctx.dims, ctx.keepdim, ctx.ndim)
-        with array_module(grad).errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):
             return grad * centered * (2 / ctx.divisor), None, None, None
 
 
@@ -161,7 +160,7 @@ class Std(Function):
     @staticmethod
     def backward(ctx: Node, grad: Any) -> tuple[Any, None, None, None]:
         xp = array_module(grad)
-        with xp.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):
             grad_var = xp.where(ctx.std == 0, 0, grad / (2 * ctx.std)).astype(grad.dtype)
         return Var.backward(ctx, grad_var)
 
@@ -172,7 +171,7 @@ class LogSumExp(Function):
         xp = array_module(a)
         shift = a.max(axis=dims, keepdims=True) if a.size else xp.zeros((1,) * a.ndim, a.dtype)
         shift = xp.where(xp.isfinite(shift), shift, 0)  # rows of -inf give -inf, not nan
-        with xp.errstate(divide="ignore"):
+        with np.errstate(divide="ignore"):
             out = xp.log(xp.exp(a - shift).sum(axis=dims, keepdims=True)) + shift
         ctx.dims, ctx.keepdim = dims, keepdim
         ctx.save_for_backward(a, out)
@@ -397,7 +396,7 @@ class Norm2(Function):
         xp = array_module(grad)
         grad = _expand_reduced(grad, ctx.dims, ctx.keepdim, ctx.ndim)
         out = _expand_reduced(out, ctx.dims, ctx.keepdim, ctx.ndim)
-        with xp.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):
             scale = xp.where(out == 0, 0, grad / out).astype(a.dtype, copy=False)
         return a * scale, None, None
 

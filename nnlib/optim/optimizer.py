@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from nnlib.autograd import enable_grad
+from nnlib.backend import is_array, move
 from nnlib.tensor import Tensor
 
 __all__ = ["Optimizer", "check_beta", "check_non_negative"]
@@ -292,6 +293,8 @@ def _cast_state_value(optimizer: str, index: Any, key: str, value: Any, param: T
     if value is None or isinstance(value, (int, float, bool, str)):
         return value
     array = value._array if isinstance(value, Tensor) else value
+    if is_array(array):
+        array = move(array, param.device)  # state follows its parameter's device, as in torch
     array = param.xp.array(array, dtype=param.dtype, copy=True)
     if array.shape != param.shape:
         raise ValueError(
