@@ -4,7 +4,8 @@
 #                 Colab-like run, book build with warnings as errors, the book in headless
 #                 Chromium), then the library's tests again with the lowest declared versions
 # Also: make notebooks (format and re-execute every chapter in place), make lint, make bench,
-# make test-floors (only the floors run), make clean.
+# make test-floors (only the floors run), make test-pretend-gpu (the suite on the pretend GPU),
+# make clean.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -26,7 +27,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export TQDM_DISABLE := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test test-floors notebooks lint bench clean venv
+.PHONY: book test test-floors test-pretend-gpu notebooks lint bench clean venv
 
 venv: $(STAMP)
 
@@ -51,7 +52,16 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check $(FORMATTED)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
+	$(MAKE) --no-print-directory test-pretend-gpu
 	$(MAKE) --no-print-directory test-floors
+
+# The library's tests and the chapters' small papermill runs again, with nnlib's tensors on the
+# pretend GPU (nnlib.pretend_gpu: NumPy arrays that keep CuPy's rules), so that code bypassing
+# the array-module seam fails here although CI has no GPU.
+test-pretend-gpu: $(STAMP)
+	NNLIB_PRETEND_GPU=1 $(BIN)/python -m pytest -n $(JOBS) --dist loadfile -p no:cacheprovider \
+		-o addopts="" -m "not slow" $(FLOOR_TESTS) \
+		"tests/test_notebooks.py::test_chapter_runs_with_small_parameters"
 
 test-floors: $(FLOORS_STAMP)
 	PYTHONPATH=$(CURDIR) $(FLOORS)/bin/python -m pytest -n $(JOBS) --dist loadfile -p no:cacheprovider \

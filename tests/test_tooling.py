@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -86,3 +88,26 @@ def test_property_tests_are_derandomized_by_default() -> None:
 
     assert settings.default.derandomize, "tests/conftest.py loads the derandomized profile"
     assert settings.default.deadline is None
+
+
+def test_make_test_runs_the_suite_on_the_pretend_gpu() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    target = re.search(r"^test-pretend-gpu:.*?(?=^\S|\Z)", makefile, re.M | re.S)
+    assert target and "NNLIB_PRETEND_GPU=1" in target.group(0)
+    assert "test_chapter_runs_with_small_parameters" in target.group(0)
+    test_recipe = re.search(r"^test: .*?(?=^\S|\Z)", makefile, re.M | re.S).group(0)
+    assert "test-pretend-gpu" in test_recipe
+
+
+@pytest.mark.slow
+def test_gpu_benchmark_runs_on_the_pretend_gpu() -> None:
+    """benchmarks/bench_gpu.py is meant for a GPU machine; here it checks its own code path."""
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_gpu.py"), "--pretend", "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "LSTM fwd+bwd" in run.stdout and "faster on the GPU" in run.stdout
