@@ -261,10 +261,10 @@ class PretendArray:
 
     # ---------------------------------------------------------------- Python protocols
     def __getitem__(self, key: Any) -> PretendArray:
-        return _wrap(self._a[_unwrap(key)])
+        return _wrap(self._a[_wrapped_around(_unwrap(key), self._a.shape)])
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        self._a[_unwrap(key)] = _unwrap(value)
+        self._a[_wrapped_around(_unwrap(key), self._a.shape)] = _unwrap(value)
 
     def __len__(self) -> int:
         return len(self._a)
@@ -306,6 +306,25 @@ class PretendArray:
         return PretendArray, (self.get(),)  # like CuPy: pickled through a host copy
 
     __hash__ = None  # type: ignore[assignment]
+
+
+def _wrapped_around(key: Any, shape: tuple) -> Any:
+    """CuPy wraps out-of-range integer array indices around instead of raising as NumPy does.
+
+    (For keys of integer arrays, integers and slices; others are left to NumPy.)
+    """
+    parts = key if isinstance(key, tuple) else (key,)
+    if not any(type(p) is np.ndarray and p.dtype.kind in "iu" for p in parts) or any(
+        p is None or p is Ellipsis or (type(p) is np.ndarray and p.dtype.kind == "b") for p in parts
+    ):
+        return key
+    wrapped = [
+        np.mod(p, shape[dim])
+        if type(p) is np.ndarray and p.dtype.kind in "iu" and dim < len(shape) and shape[dim]
+        else p
+        for dim, p in enumerate(parts)
+    ]
+    return tuple(wrapped) if isinstance(key, tuple) else wrapped[0]
 
 
 def _binary(ufunc: np.ufunc, reflected: bool = False) -> Any:

@@ -152,6 +152,19 @@ def test_indexing_and_assignment_accept_cpu_indices_and_values(gpu):
     assert t.cpu().tolist() == [[7, 8, 9], [0, 4, 0]]
 
 
+def test_out_of_range_indices_raise_although_cupy_would_wrap_them(gpu):
+    raw = pretend_gpu.xp.arange(3)
+    assert int(raw[np.array([3])][0]) == 0  # the pretend GPU wraps around, as CuPy does
+    t = nnlib.arange(6, device="cuda").reshape(2, 3)
+    with pytest.raises(IndexError, match="index 3 is out of bounds for dimension 1 with size 3"):
+        t[:, [0, 3]]
+    with pytest.raises(IndexError, match="index -3 is out of bounds for dimension 0 with size 2"):
+        t[[-3]]
+    with pytest.raises(IndexError, match="index 5 is out of bounds for dimension 1"):
+        t[..., nnlib.tensor([5])] = 1
+    assert t[..., [-1]].cpu().tolist() == [[2], [5]]
+
+
 def test_a_list_of_gpu_tensors_makes_one_tensor(gpu):
     parts = [nnlib.tensor(1.0, device="cuda"), nnlib.tensor(2.0, device="cuda")]
     assert nnlib.tensor(parts).tolist() == [1.0, 2.0]

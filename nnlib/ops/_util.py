@@ -223,8 +223,49 @@ def as_index(index: Any, shape: tuple[int, ...] | None = None, xp: Any = np) -> 
     for a GPU tensor too).
     """
     if isinstance(index, tuple):
-        return tuple(_index_part(i, xp) for i in index)
-    return _index_part(index, xp)
+        index = tuple(_index_part(i, xp) for i in index)
+    else:
+        index = _index_part(index, xp)
+    if xp is not np and shape is not None:
+        _check_bounds(index, shape)
+    return index
+
+
+def _check_bounds(index: Any, shape: tuple[int, ...]) -> None:
+    """Raise for integer indices out of range: CuPy would wrap them around, NumPy raises.
+
+    Only needed on a GPU (it costs a reduction per index array there); torch's message.
+    """
+    parts = index if isinstance(index, tuple) else (index,)
+    if any(p is Ellipsis for p in parts):
+        at = next(i for i, p in enumerate(parts) if p is Ellipsis)
+        before, after = parts[:at], parts[at + 1 :]
+        used = sum(_dims_used(p) for p in after)
+        _check_parts(before, shape, 0)
+        _check_parts(after, shape, len(shape) - used)
+    else:
+        _check_parts(parts, shape, 0)
+
+
+def _dims_used(part: Any) -> int:
+    if part is None:
+        return 0
+    if is_array(part) and part.dtype.kind == "b":
+        return part.ndim
+    return 1
+
+
+def _check_parts(parts: tuple, shape: tuple[int, ...], dim: int) -> None:
+    for part in parts:
+        if is_array(part) and part.dtype.kind in "iu" and part.size and dim < len(shape):
+            size = shape[dim]
+            low, high = int(part.min()), int(part.max())
+            bad = high if high >= size else low if low < -size else None
+            if bad is not None:
+                raise IndexError(
+                    f"index {bad} is out of bounds for dimension {dim} with size {size}"
+                )
+        dim += _dims_used(part)
 
 
 def _index_part(part: Any, xp: Any) -> Any:

@@ -195,7 +195,8 @@ def index_put(input: Tensor, index: Any, value: Any) -> Tensor:
     """A copy of ``input`` with ``[index]`` set to ``value`` (gradients flow to both)."""
     if not isinstance(value, Tensor):
         value = array_module(input._array).asarray(value, dtype=input.dtype)
-    return IndexPut.apply(input, as_index(index, None, array_module(input._array)), value)
+    xp = array_module(input._array)
+    return IndexPut.apply(input, as_index(index, input._array.shape, xp), value)
 
 
 def split(input: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
