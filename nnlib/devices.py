@@ -1,9 +1,10 @@
 """Choose the PyTorch device that the chapters' cross-checks run on.
 
-``nnlib`` computes on the CPU with NumPy; each chapter checks it against a PyTorch
-twin. The parameters cell of every chapter sets ``DEVICE = "auto"``, and
-:func:`torch_device` turns that into the device the twin runs on: a GPU when
-one is visible, the CPU otherwise.
+Each chapter checks ``nnlib`` against a PyTorch twin. The parameters cell of every
+chapter sets ``DEVICE = "auto"``, and :func:`torch_device` turns that into the
+device the twin runs on: a GPU when PyTorch sees one, the CPU otherwise. Where
+``nnlib`` itself computes (NumPy on the CPU, CuPy on a GPU) is chosen by
+``nnlib.pick_device`` (chapter 2), from the same ``DEVICE``.
 """
 
 from __future__ import annotations

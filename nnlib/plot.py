@@ -1,8 +1,9 @@
 """Plots used throughout the book: decision boundaries and training curves.
 
 The helpers accept anything that predicts: a model with a ``.predict`` method or
-a plain function, returning NumPy arrays, PyTorch tensors or ``nnlib`` tensors.
-They draw on a given Matplotlib ``Axes`` or, without one, on a new small figure.
+a plain function, returning NumPy arrays, PyTorch tensors or ``nnlib`` tensors (on
+any device: tensors are copied to the CPU before Matplotlib sees them). They draw on a
+given Matplotlib ``Axes`` or, without one, on a new small figure.
 """
 
 from __future__ import annotations
@@ -41,9 +42,9 @@ def plot_decision_boundary(
         shape ``(m, C)``, of which the largest wins. NumPy arrays, PyTorch
         tensors and ``nnlib`` tensors are all accepted. For a model with a single
         output (a logit), pass e.g. ``lambda X: model(X) > 0``.
-    X : array-like of shape (n, 2)
+    X : array-like or tensor of shape (n, 2)
         The points to scatter; they also set the plotted region.
-    y : array-like of shape (n,)
+    y : array-like or tensor of shape (n,)
         Their labels, integers ``0 .. C - 1``.
     ax : matplotlib Axes, optional
         Where to draw; a new 4 x 4 inch figure if omitted.
@@ -178,7 +179,11 @@ def plot_history(
 
 
 def _to_numpy(values) -> np.ndarray:
-    """A NumPy array from a NumPy array, a PyTorch tensor or an ``nnlib`` tensor (duck typing)."""
+    """A NumPy array from a NumPy array, a PyTorch tensor or an ``nnlib`` tensor (duck typing).
+
+    Tensors are detached and copied to the CPU first (``.cpu()``): a tensor on a GPU refuses
+    to become a NumPy array implicitly.
+    """
     if hasattr(values, "detach"):
         values = values.detach()
     if hasattr(values, "cpu"):
@@ -220,14 +225,14 @@ def _are_labels(values: np.ndarray) -> bool:
 
 
 def _check_points(X, y) -> tuple[np.ndarray, np.ndarray]:
-    X = np.asarray(X, dtype=np.float64)
+    X = np.asarray(_to_numpy(X), dtype=np.float64)
     if X.ndim != 2 or X.shape[1] != 2 or len(X) == 0:
         raise ValueError(
             f"X must be an array of shape (n, 2) with n >= 1 (2-D points); got shape {X.shape}"
         )
     if not np.all(np.isfinite(X)):
         raise ValueError("X contains NaN or infinite values")
-    y = np.asarray(y)
+    y = _to_numpy(y)
     if y.shape != (len(X),):
         raise ValueError(f"y must have shape ({len(X)},) to match X {X.shape}; got {y.shape}")
     if not _are_labels(y):

@@ -237,3 +237,17 @@ def test_boundary_axes_are_labelled(blobs) -> None:
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("$x_1$", "$x_2$")
     ax = plot_decision_boundary(lambda p: p[:, 0] > 0, X, y, xlabel="width", ylabel=None)
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("width", "")
+
+
+def test_decision_boundary_takes_gpu_tensors(blobs) -> None:
+    """Tensors on a GPU are moved to the host for matplotlib (here on the pretend GPU)."""
+    import nnlib
+    from nnlib.backend import use_pretend_gpu
+
+    X, y = blobs
+    with use_pretend_gpu():
+        X_gpu, y_gpu = nnlib.tensor(X, device="cuda"), nnlib.tensor(y, device="cuda")
+        predict = lambda p: nnlib.tensor(p, device="cuda")[:, 0] > 0  # noqa: E731
+        ax = plot_decision_boundary(predict, X_gpu, y_gpu)
+    assert len(ax.collections) >= 2  # the filled regions and the points
+    plt.close(ax.figure)
