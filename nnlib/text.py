@@ -185,7 +185,8 @@ def sample_with_temperature(
     Parameters
     ----------
     logits : array-like or Tensor of shape (C,) or (N, C)
-        Unnormalised log-probabilities.
+        Unnormalised log-probabilities, on any device: they are copied to the host, where the
+        class is drawn (so a seed draws the same classes wherever the model runs).
     temperature : float, default 1.0
         Non-negative.
     generator : numpy.random.Generator, int or None
@@ -204,6 +205,8 @@ def sample_with_temperature(
     """
     if hasattr(logits, "detach") and hasattr(logits, "cpu"):  # an nnlib or torch tensor
         logits = logits.detach().cpu().numpy()
+    elif is_array(logits):  # a NumPy or GPU array: drawn on the host
+        logits = move(logits, CPU)
     scores = np.asarray(logits, dtype=np.float64)
     if scores.ndim not in (1, 2) or scores.shape[-1] == 0:
         raise ValueError(f"logits must have shape (C,) or (N, C) with C >= 1, got {scores.shape}")

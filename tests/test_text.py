@@ -120,6 +120,23 @@ def test_sampling_temperature_zero_is_greedy_and_seeds_reproduce() -> None:
     assert sample_with_temperature([1e308, -1e308], 0.5, generator=0) == 0
 
 
+def test_sampling_and_decoding_take_gpu_tensors_and_arrays() -> None:
+    """Logits and ids on a GPU are copied to the host (here on the pretend GPU): same draws."""
+    from nnlib.backend import use_pretend_gpu
+
+    logits = np.random.default_rng(0).standard_normal((20, 6))
+    on_host = sample_with_temperature(logits, 0.8, generator=5)
+    tok = CharTokenizer("abcdef")
+    with use_pretend_gpu():
+        on_gpu = nnlib.tensor(logits, device="cuda")
+        np.testing.assert_array_equal(sample_with_temperature(on_gpu, 0.8, generator=5), on_host)
+        np.testing.assert_array_equal(
+            sample_with_temperature(on_gpu._array, 0.8, generator=5), on_host
+        )
+        assert tok.decode(nnlib.tensor([5, 0, 2], device="cuda")) == "fac"
+        assert tok.decode(nnlib.tensor([1, 1], device="cuda")._array) == "bb"
+
+
 def test_sampling_errors() -> None:
     with pytest.raises(ValueError, match="temperature must be a non-negative number"):
         sample_with_temperature([0.0, 1.0], -1.0)
