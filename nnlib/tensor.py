@@ -803,11 +803,15 @@ class Tensor:
         return self
 
     def copy_(self, src: Any, non_blocking: builtins.bool = False) -> Tensor:
-        """Copy ``src`` (broadcast to this shape, cast to this dtype) into this tensor."""
+        """Copy ``src`` (broadcast to this shape, cast to this dtype, moved to this device)."""
         self._check_inplace()
         if self._records_inplace(src):
             return self._rebase(lambda s: _ops.copy_from(s, src), "copy_")
         src_data = src._array if isinstance(src, Tensor) else src
+        if is_array(src_data):
+            src_data = move(src_data, device_of(self._array))  # across devices, as torch does
+        elif isinstance(src_data, (list, tuple)):
+            src_data = array_module(self._array).asarray(src_data)
         try:
             self._array[...] = src_data
         except ValueError:

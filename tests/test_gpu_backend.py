@@ -165,6 +165,19 @@ def test_out_of_range_indices_raise_although_cupy_would_wrap_them(gpu):
     assert t[..., [-1]].cpu().tolist() == [[2], [5]]
 
 
+def test_copy_works_across_devices_like_torch(gpu):
+    weight = nn.Linear(2, 2).weight  # on the CPU
+    with nnlib.no_grad():
+        weight.copy_(nnlib.ones(2, 2, device="cuda"))
+    assert weight.device == "cpu" and weight.tolist() == [[1.0, 1.0], [1.0, 1.0]]
+    source = nnlib.tensor([1.0, 2.0], device="cuda", requires_grad=True)
+    buffer = nnlib.zeros(2)
+    buffer.copy_(source * 3)  # recorded: the gradient flows back to the GPU
+    buffer.sum().backward()
+    assert buffer.device == "cpu" and source.grad.device == "cuda:0"
+    assert source.grad.cpu().tolist() == [3.0, 3.0]
+
+
 def test_a_list_of_gpu_tensors_makes_one_tensor(gpu):
     parts = [nnlib.tensor(1.0, device="cuda"), nnlib.tensor(2.0, device="cuda")]
     assert nnlib.tensor(parts).tolist() == [1.0, 2.0]

@@ -707,6 +707,8 @@ def copy_from(input: Tensor, src: Any) -> Tensor:
     """``src`` broadcast to ``input``'s shape and cast to its dtype (what ``copy_`` writes)."""
     if not isinstance(src, Tensor):
         src = _tensor_from_array(array_module(input._array).asarray(src))
+    elif device_of(src._array) != device_of(input._array):
+        src = to_device(src, device_of(input._array))  # copy_ works across devices
     return CopyFrom.apply(input, src)
 
 
