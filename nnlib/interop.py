@@ -119,7 +119,6 @@ def from_torch(tt: Any, requires_grad: bool = False) -> Tensor:
     return tensor(array, requires_grad=requires_grad)
 
 
-
 def _numpy_of(value: Any) -> np.ndarray:
     """The values of an nnlib Tensor, a torch tensor (on any device) or a plain number."""
     if isinstance(value, Tensor):
