@@ -57,6 +57,10 @@ CONV2D_CASES = [
     (1, 1, 5, 5, 1, 5, 1, 0, 1, 1, True),  # kernel as large as the input
     (2, 6, 6, 5, 6, 1, 1, 0, 1, 3, True),  # 1x1 kernel
     (3, 2, 13, 13, 4, 3, 3, 2, 1, 1, True),
+    # stride 1, C_out <= C_in: the input gradient is computed as a correlation (a gather)
+    (2, 6, 7, 6, 4, 3, 1, "same", 2, 2, True),
+    (2, 4, 7, 9, 4, (2, 4), 1, "same", 1, 1, False),
+    (2, 5, 6, 6, 3, 1, 1, 1, 1, 1, True),  # padding beyond the kernel: scatter
 ]
 
 
@@ -112,6 +116,8 @@ TRANSPOSE_CASES = [
     (2, 2, 4, 4, 3, 3, 1, 1, 1, 1, 2, True),  # output_padding < dilation (stride 1)
     (3, 2, 5, 6, 2, (3, 2), 2, (1, 0), 0, 1, (1, 2), True),
     (1, 6, 3, 3, 3, 4, 2, 1, 0, 3, 1, True),
+    (2, 3, 5, 5, 4, 3, 1, 1, 0, 1, 1, True),  # stride 1, output as large as the input: gather
+    (2, 3, 5, 5, 5, 3, 1, 2, 1, 1, 2, True),  # the same with output_padding
 ]
 
 
@@ -130,6 +136,63 @@ def test_conv_transpose2d_matches_torch(device, dtype, case):
         [x, weight, bias],
         device,
     )
+
+
+# (N, C, H, W, C_out, kernel, padding (top, bottom, left, right), dilation, groups)
+GATHER_CASES = [
+    (2, 3, 6, 7, 4, (3, 3), (1, 1, 1, 1), (1, 1), 1),
+    (2, 4, 5, 6, 6, (2, 3), (0, 1, 2, 0), (2, 1), 2),
+    (1, 6, 8, 5, 3, (3, 1), (2, 2, 0, 0), (1, 1), 3),
+    (3, 2, 4, 4, 5, (1, 1), (0, 0, 0, 0), (1, 1), 1),
+]
+
+
+@pytest.mark.parametrize("case", GATHER_CASES, ids=[str(i) for i in range(len(GATHER_CASES))])
+def test_input_gradient_by_correlation_is_the_scatter(case):
+    """Both ways of computing a stride-1 input gradient give torch's numbers, whichever of them
+    the size rule would pick."""
+    from nnlib.nn.conv import (
+        _conv_input_grad,
+        _correlation_pads,
+        _flat_grad,
+        _grid_of,
+        _input_grad_by_correlation,
+    )
+
+    n, c, h, w, o, kernel, pads, dilation, groups = case
+    rng = np.random.default_rng(5)
+    weight = rng.standard_normal((o, c // groups, *kernel))
+    out_hw = _grid_of((h, w), kernel, (1, 1), pads, dilation)
+    grad = rng.standard_normal((n, o, *out_hw))
+    padded = (h + pads[0] + pads[1], w + pads[2] + pads[3])
+    around = _correlation_pads(kernel, padded, out_hw, (1, 1), pads, dilation)
+    g_flat = _flat_grad(grad)
+    gather = _input_grad_by_correlation(g_flat, weight, n, out_hw, around, dilation, groups)
+    chosen = _conv_input_grad(g_flat, weight, n, padded, out_hw, (1, 1), pads, dilation, groups)
+    x = torch.zeros((n, c, h, w), dtype=torch.float64, requires_grad=True)
+    padded_x = TF.pad(x, (pads[2], pads[3], pads[0], pads[1]))
+    TF.conv2d(padded_x, torch.tensor(weight), None, 1, 0, dilation, groups).backward(
+        torch.tensor(grad)
+    )
+    np.testing.assert_allclose(gather, x.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(chosen, x.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("padding, out_channels", [(1, 3), (0, 6)], ids=["gather", "scatter"])
+def test_input_gradients_survive_the_next_backward(padding, out_channels):
+    """The input gradient's columns live in reused scratch memory; the gradients returned must
+    not: a second backward leaves the first gradient as it was."""
+    rng = np.random.default_rng(6)
+    w = tensor(rng.standard_normal((out_channels, 4, 3, 3)))
+    size = 4 + 2 * padding  # of the output, for a 6x6 input
+    grads = []
+    for _ in range(2):
+        x = tensor(rng.standard_normal((2, 4, 6, 6)), requires_grad=True)
+        upstream = tensor(rng.standard_normal((2, out_channels, size, size)))
+        conv2d(x, w, padding=padding).backward(upstream)
+        grads.append((x.grad, to_numpy(x.grad).copy()))
+    for grad, copy in grads:
+        np.testing.assert_array_equal(to_numpy(grad), copy)
 
 
 def test_only_the_needed_gradients_are_computed():

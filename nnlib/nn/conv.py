@@ -14,7 +14,9 @@ How a convolution is computed here (with the window machinery of :mod:`nnlib.nn.
   ``kH*kW`` kernel taps, each one strided ``+=``) gives the gradient of the input. That
   operation, on its own, is the **transposed convolution**: :func:`conv_transpose2d` *is* the
   input gradient of :func:`conv2d`, and its backward pass reuses :func:`conv2d`'s forward (for
-  the gradient of its input) and weight gradient.
+  the gradient of its input) and weight gradient. With stride 1 the same gradient is also a
+  convolution of the zero-padded output gradient with the flipped kernel (a gather instead of
+  a scatter), which is used when its columns are no larger.
 
 Like torch, these are cross-correlations: the kernel is not flipped.
 """
@@ -38,6 +40,8 @@ from nnlib.nn.fold import (
     _is_int,
     _ntuple,
     _out_size,
+    _pad_hw,
+    _scratch,
 )
 from nnlib.nn.module import Module
 from nnlib.nn.parameter import Parameter
@@ -101,18 +105,74 @@ def _conv_input_grad(grad_flat, w, n, padded_hw, out_hw, stride, pads, dilation,
 
     ``weight.T @ grad`` gives, for every window, the gradient of each pixel it saw; col2im
     adds each of those columns onto its window of the padded input; the padding is cut off.
+    With stride 1 the same numbers can also come from a convolution of the output gradient (a
+    gather instead of a scatter, see :func:`_input_grad_by_correlation`); it is faster when
+    its columns are no larger than these: ``O*H*W <= C*H_out*W_out``.
     """
     xp = array_module(grad_flat)
     o, cg, kh, kw = w.shape
     k = cg * kh * kw
+    around = _correlation_pads((kh, kw), padded_hw, out_hw, stride, pads, dilation)
+    in_hw = (padded_hw[0] - pads[0] - pads[1], padded_hw[1] - pads[2] - pads[3])
+    if around is not None and o * in_hw[0] * in_hw[1] <= cg * groups * out_hw[0] * out_hw[1]:
+        return _input_grad_by_correlation(grad_flat, w, n, out_hw, around, dilation, groups)
+    length = grad_flat.shape[1]
+    gcols = _scratch("gcols", (groups * k, length), grad_flat.dtype, grad_flat)  # reused memory
     if groups == 1:
-        gcols = w.reshape(o, k).T @ grad_flat  # (C*kH*kW, L*N)
+        xp.matmul(w.reshape(o, k).T, grad_flat, out=gcols)  # (C*kH*kW, L*N)
     else:
         w3 = w.reshape(groups, o // groups, k).transpose(0, 2, 1)  # (G, K, O/G)
-        g3 = grad_flat.reshape(groups, o // groups, grad_flat.shape[1])
-        gcols = xp.matmul(w3, g3).reshape(groups * k, grad_flat.shape[1])
+        g3 = grad_flat.reshape(groups, o // groups, length)
+        xp.matmul(w3, g3, out=gcols.reshape(groups, k, length))
     image = _col2im(gcols, padded_hw, (kh, kw), stride, dilation, out_hw)
     return _channels_first(image, pads)
+
+
+def _correlation_pads(kernel, padded_hw, out_hw, stride, pads, dilation):
+    """The zeros ``(top, bottom, left, right)`` around the output gradient that make the input
+    gradient a plain correlation of it (see :func:`_input_grad_by_correlation`); None where
+    that does not apply: a stride above 1, or more padding than the dilated kernel spans.
+
+    ``top = d*(k-1) - pad_top``; the bottom gets what makes the result the input's size
+    (``d*(k-1) - pad_bottom``, plus any ``output_padding`` of a transposed convolution).
+    """
+    if any(s != 1 for s in stride):
+        return None
+    around = []
+    for a in range(2):
+        before = dilation[a] * (kernel[a] - 1) - pads[2 * a]
+        after = padded_hw[a] - pads[2 * a + 1] - out_hw[a]
+        around += [before, after]
+    return tuple(around) if min(around) >= 0 else None
+
+
+def _input_grad_by_correlation(grad_flat, w, n, out_hw, around, dilation, groups):
+    """The input gradient of a stride-1 convolution, as a convolution of the output gradient.
+
+    In one dimension, with padding ``p``: ``dx[m] = sum_a g[m + p - d*a] * w[a]`` (``g`` is 0
+    outside the output). Pad ``g`` with ``d*(k-1) - p`` zeros on each side (``around``) and
+    write ``b = k-1 - a``: ``dx[m] = sum_b g_padded[m + d*b] * w[k-1 - b]``, a cross-correlation
+    of the padded gradient with the **flipped** kernel, whose output has the input's size.
+    Over channels, output channel ``o`` of the convolution becomes an input channel, so the
+    kernel is also transposed to ``(C, O)``. im2col of the padded gradient (a gather through
+    the strided view) and one matrix product replace the matrix product and the ``kH*kW``
+    strided ``+=`` of col2im.
+    """
+    xp = array_module(grad_flat)
+    o, cg, kh, kw = w.shape
+    g = _pad_hw(grad_flat.reshape(o, out_hw[0], out_hw[1], n), around)  # (O, H', W', N)
+    in_hw = (g.shape[1] - dilation[0] * (kh - 1), g.shape[2] - dilation[1] * (kw - 1))
+    shape = (o * kh * kw, in_hw[0] * in_hw[1] * n)
+    gcols = _im2col(g, (kh, kw), (1, 1), dilation, in_hw, into=_scratch("gcols", shape, g.dtype, g))
+    # The kernel flipped, its channels swapped, per group: (G, C/G, O/G*kH*kW).
+    og = o // groups
+    flipped = w[:, :, ::-1, ::-1].reshape(groups, og, cg, kh, kw).transpose(0, 2, 1, 3, 4)
+    flipped = flipped.reshape(groups, cg, og * kh * kw)
+    if groups == 1:
+        grad = flipped[0] @ gcols  # (C, H*W*N)
+    else:
+        grad = xp.matmul(flipped, gcols.reshape(groups, og * kh * kw, gcols.shape[1]))
+    return _batch_first(grad.reshape(groups * cg, -1), n, in_hw)
 
 
 def _as_4d(x: Any, one_d: bool) -> Any:

