@@ -22,6 +22,9 @@ FORMATTED := nnlib tests tools benchmarks conftest.py chapters
 # The library's own tests: the book, browser and notebook tests run in the main suite only.
 FLOOR_TESTS := tests --ignore=tests/test_book.py --ignore=tests/test_browser.py \
 	--ignore=tests/test_notebooks.py --ignore=tests/test_outputs.py --ignore=tests/test_colab_like.py
+# On the pretend GPU: the library's tests and tests/test_notebooks.py (the chapters' small runs).
+PRETEND_TESTS := tests --ignore=tests/test_book.py --ignore=tests/test_browser.py \
+	--ignore=tests/test_outputs.py --ignore=tests/test_colab_like.py
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export TQDM_DISABLE := 1
@@ -60,8 +63,7 @@ test: $(STAMP)
 # the array-module seam fails here although CI has no GPU.
 test-pretend-gpu: $(STAMP)
 	NNLIB_PRETEND_GPU=1 $(BIN)/python -m pytest -n $(JOBS) --dist loadfile -p no:cacheprovider \
-		-o addopts="" -m "not slow" $(FLOOR_TESTS) \
-		"tests/test_notebooks.py::test_chapter_runs_with_small_parameters"
+		-o addopts="" -m "not slow" $(PRETEND_TESTS)
 
 test-floors: $(FLOORS_STAMP)
 	PYTHONPATH=$(CURDIR) $(FLOORS)/bin/python -m pytest -n $(JOBS) --dist loadfile -p no:cacheprovider \

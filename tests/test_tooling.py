@@ -93,8 +93,13 @@ def test_property_tests_are_derandomized_by_default() -> None:
 def test_make_test_runs_the_suite_on_the_pretend_gpu() -> None:
     makefile = (ROOT / "Makefile").read_text()
     target = re.search(r"^test-pretend-gpu:.*?(?=^\S|\Z)", makefile, re.M | re.S)
-    assert target and "NNLIB_PRETEND_GPU=1" in target.group(0)
-    assert "test_chapter_runs_with_small_parameters" in target.group(0)
+    assert (
+        target
+        and "NNLIB_PRETEND_GPU=1" in target.group(0)
+        and "$(PRETEND_TESTS)" in target.group(0)
+    )
+    tests = re.search(r"^PRETEND_TESTS\s*:?=(.*?)(?<!\\)$", makefile, re.M | re.S).group(1)
+    assert "test_notebooks.py" not in tests, "the chapters' small runs on the pretend GPU"
     test_recipe = re.search(r"^test: .*?(?=^\S|\Z)", makefile, re.M | re.S).group(0)
     assert "test-pretend-gpu" in test_recipe
 
