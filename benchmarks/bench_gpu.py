@@ -38,6 +38,9 @@ import nnlib.nn.functional as F  # noqa: E402
 from nnlib import nn, optim  # noqa: E402
 from nnlib.interop import copy_parameters  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the other benchmark scripts
+from bench_conv import lenet  # noqa: E402
+
 #: task -> target ratio nnlib / torch (issue 12).
 TARGETS = {"MLP train step": 1.5, "conv2d fwd+bwd": 3.0, "LSTM fwd+bwd": 3.0}
 
@@ -158,18 +161,7 @@ def lstm_task(rng: np.random.Generator, torch_device: str):
 def cnn_step(device: str, rng: np.random.Generator) -> Callable[[], object]:
     """Chapter 6's LeNet-style CNN, batch 64 of 1x16x16 images, one Adam step on ``device``."""
     nnlib.manual_seed(0)
-    model = nn.Sequential(
-        nn.Conv2d(1, 6, 5, padding=2),
-        nn.ReLU(),
-        nn.MaxPool2d(2),
-        nn.Conv2d(6, 16, 5),
-        nn.ReLU(),
-        nn.MaxPool2d(2),
-        nn.Flatten(),
-        nn.Linear(64, 120),
-        nn.ReLU(),
-        nn.Linear(120, 10),
-    ).to(device)
+    model = lenet(nn).to(device)
     x = nnlib.tensor(rng.standard_normal((64, 1, 16, 16)).astype(np.float32), device=device)
     y = nnlib.tensor(rng.integers(0, 10, 64), device=device)
     optimizer = optim.Adam(model.parameters(), lr=1e-3)
