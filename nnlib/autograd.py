@@ -38,7 +38,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from nnlib.backend import array_module, device_of, is_writeable
+from nnlib.backend import array_module, device_mismatch, device_of, is_writeable
 
 __all__ = [
     "Function",
@@ -335,10 +335,7 @@ def _to_one_device(op: str, args: tuple) -> list:
     for t in tensors:
         where = device_of(t._array)
         if where != gpu[0] and not (where == "cpu" and t._array.ndim == 0):
-            raise RuntimeError(
-                f"Expected all tensors to be on the same device, but found at least two devices, "
-                f"{gpu[0]} and {where}! ({op}: move them with .to(device) first)"
-            )
+            raise device_mismatch(gpu[0], where, f"{op}: move them with .to(device) first")
     return [
         a.to(gpu[0]) if isinstance(a, Tensor) and device_of(a._array) == "cpu" else a for a in args
     ]

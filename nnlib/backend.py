@@ -29,6 +29,7 @@ __all__ = [
     "array_module",
     "available_devices",
     "check_device",
+    "device_mismatch",
     "device_of",
     "get_array_module",
     "get_default_device",
@@ -326,6 +327,14 @@ def device_context(device: Device) -> Any:
     if device.type == "cpu":
         return contextlib.nullcontext()
     return _cuda.context(device.index or 0)
+
+
+def device_mismatch(first: Any, second: Any, detail: str) -> RuntimeError:
+    """torch's error for tensors on two devices; ``detail`` says which op and what to do."""
+    return RuntimeError(
+        f"Expected all tensors to be on the same device, but found at least two devices, "
+        f"{first} and {second}! ({detail})"
+    )
 
 
 def is_writeable(array: Any) -> bool:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from nnlib.autograd import Function
-from nnlib.backend import array_module, is_array
+from nnlib.backend import array_module, device_mismatch, is_array
 from nnlib.nn.module import Module
 from nnlib.tensor import Tensor, tensor
 
@@ -61,10 +61,7 @@ def _array_on_device_of(where: str, name: str, t: Tensor, input: Tensor) -> Any:
         return t._array
     if t.device == "cpu" and t.ndim == 0:
         return t.to(input.device)._array
-    raise RuntimeError(
-        f"Expected all tensors to be on the same device, but found at least two devices, "
-        f"{input.device} and {t.device}! ({where}: move {name} with .to(device) first)"
-    )
+    raise device_mismatch(input.device, t.device, f"{where}: move {name} with .to(device) first")
 
 
 def _check_input(where: str, input: Any) -> None:

@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from nnlib.autograd import Function
+from nnlib.backend import device_mismatch
 from nnlib.nn.module import Module
 from nnlib.nn.parameter import Parameter
 from nnlib.tensor import Tensor, ones, tensor, zeros
@@ -122,10 +123,10 @@ def _check_same_device(input: Tensor, buffers: list[Tensor | None], who: str) ->
     """The running statistics must be on the input's device (they are updated outside autograd)."""
     for t in buffers:
         if t is not None and t.device != input.device:
-            raise RuntimeError(
-                "Expected all tensors to be on the same device, but found at least two devices, "
-                f"{input.device} and {t.device}! ({who}: move the module or the input with "
-                ".to(device) first)"
+            raise device_mismatch(
+                input.device,
+                t.device,
+                f"{who}: move the module or the input with .to(device) first",
             )
 
 

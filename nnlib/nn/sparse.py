@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from nnlib.autograd import Function, no_grad
-from nnlib.backend import array_module, check_device, device_of, is_array, move
+from nnlib.backend import array_module, check_device, device_mismatch, device_of, is_array, move
 from nnlib.nn import init
 from nnlib.nn.module import Module
 from nnlib.nn.parameter import Parameter
@@ -74,10 +74,10 @@ def _index_array(input: Any, weight: Tensor, who: str) -> Any:
     if isinstance(input, Tensor):
         array = input._array
         if device_of(array) != device:
-            raise RuntimeError(
-                "Expected all tensors to be on the same device, but found at least two devices, "
-                f"{device} and {device_of(array)}! ({who}: the indices and the weight; move "
-                "them with .to(device) first)"
+            raise device_mismatch(
+                device,
+                device_of(array),
+                f"{who}: the indices and the weight; move them with .to(device) first",
             )
     else:
         array = move(input if is_array(input) else np.asarray(input), device)

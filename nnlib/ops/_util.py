@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from nnlib.backend import device_of, is_array
+from nnlib.backend import device_mismatch, device_of, is_array
 from nnlib.tensor import Tensor, default_float_dtype
 
 __all__ = [
@@ -178,10 +178,10 @@ def _check_host_array(op: str, x: Any, other: Any) -> None:
     if isinstance(x, np.ndarray) and x.ndim and isinstance(other, Tensor):
         where = device_of(other._array)
         if where != "cpu":
-            raise RuntimeError(
-                f"Expected all tensors to be on the same device, but found at least two "
-                f"devices, {where} and cpu! ({op}: a NumPy array is on the cpu; make it a "
-                f"tensor on {where} first)"
+            raise device_mismatch(
+                where,
+                "cpu",
+                f"{op}: a NumPy array is on the cpu; make it a tensor on {where} first",
             )
 
 
