@@ -1514,7 +1514,14 @@ _new_tensor = object.__new__
 
 
 def _looks_like_device(name: str) -> builtins.bool:
-    return name.split(":", 1)[0].strip().lower() in ("cpu", "cuda", "mps", "xpu", "meta")
+    """A device name, or a string that is no dtype either (then ``check_device`` says why)."""
+    if name.split(":", 1)[0].strip().lower() in ("cpu", "cuda", "mps", "xpu", "meta"):
+        return True
+    try:
+        np.dtype(name)
+    except TypeError:
+        return True
+    return False
 
 
 def _size_args(sizes: Sequence[Any]) -> tuple[builtins.int, ...]:

@@ -144,6 +144,21 @@ def test_to_cuda_cpu_move_and_are_differentiable(gpu):
     assert x.to(0).device == "cuda:0"
 
 
+def test_moving_between_devices_matches_torch(gpu, device):
+    """Values and gradients through a round trip CPU -> GPU -> CPU, against torch's ``to``."""
+    data = np.array([[1.5, -2.0], [0.25, 4.0]])
+    x = nnlib.tensor(data, requires_grad=True)
+    tx = torch.tensor(data, requires_grad=True)
+    out = ((x.to("cuda") * 3).exp().cpu() * x).sum()
+    tout = ((tx.to(device) * 3).exp().to("cpu") * tx).sum()
+    out.backward()
+    tout.backward()
+    np.testing.assert_allclose(out.item(), tout.item(), rtol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-12)
+    with pytest.raises(RuntimeError, match="unknown device 'gpu'"):
+        x.to("gpu")
+
+
 def test_indexing_and_assignment_accept_cpu_indices_and_values(gpu):
     t = nnlib.arange(6, device="cuda").reshape(2, 3)
     assert t[[1, 0]].device == "cuda:0" and t[nnlib.tensor([1])].cpu().tolist() == [[3, 4, 5]]
