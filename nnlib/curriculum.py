@@ -79,6 +79,7 @@ MODULE_CHAPTER: dict[str, int] = {
     "nnlib.datasets.mnist": 5,
     "nnlib.serialization": 5,
     # Chapter 6: convolutional networks
+    "nnlib.buffers": 6,
     "nnlib.nn.fold": 6,
     "nnlib.nn.conv": 6,
     "nnlib.nn.pooling": 6,

@@ -30,6 +30,7 @@ import numpy as np
 
 from nnlib.autograd import Function
 from nnlib.backend import array_module, check_device
+from nnlib.buffers import scratch as _scratch
 from nnlib.nn import init
 from nnlib.nn.fold import (
     _batch_to_front,
@@ -41,7 +42,6 @@ from nnlib.nn.fold import (
     _ntuple,
     _out_size,
     _pad_hw,
-    _scratch,
 )
 from nnlib.nn.module import Module
 from nnlib.nn.parameter import Parameter

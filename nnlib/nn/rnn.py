@@ -32,6 +32,8 @@ import numpy as np
 
 from nnlib.autograd import Function
 from nnlib.backend import array_module, check_device
+from nnlib.buffers import recycled
+from nnlib.buffers import scratch as _scratch
 from nnlib.nn import init
 from nnlib.nn.dropout import dropout as _dropout
 from nnlib.nn.linear import linear
@@ -331,13 +333,15 @@ class GRUCell(RNNCellBase):
 # weight gradient of W_hh is then one matrix product over all steps.
 
 
-def _hidden_buffer(xp, T: int, N: int, H: int, dtype, h0, reverse: bool, extra: int = 0):
+def _hidden_buffer(xp, T: int, N: int, H: int, dtype, h0, reverse: bool, extra: int = 0, name=None):
     """A ``(T + 1 + extra, N, H)`` buffer with ``h0`` in place; see the layout above.
 
     Returns ``(buf, first)`` where ``h_t`` lives at ``buf[first + t]`` and the previous
     hidden state of time ``t`` at ``buf[first + t - 1]`` (forward) or ``buf[first + t + 1]``.
+    With a ``name``, the memory is :func:`~nnlib.buffers.recycled`.
     """
-    buf = xp.empty((T + 1 + extra, N, H), dtype=dtype)
+    shape = (T + 1 + extra, N, H)
+    buf = xp.empty(shape, dtype=dtype) if name is None else recycled(name, shape, dtype, h0)
     if reverse:
         first = extra
         buf[first + T] = h0
@@ -460,7 +464,7 @@ class _RNNLayer(Function):
         T, N, _ = x.shape
         H = w_hh.shape[1]
         x2 = _as_rows(xp, x)
-        buf, first = _hidden_buffer(xp, T, N, H, x.dtype, h0, reverse)
+        buf, first = _hidden_buffer(xp, T, N, H, x.dtype, h0, reverse, name="rnn h")
         out = buf[first : first + T]
         bias = None if b_ih is None else b_ih + b_hh
         # a_t = x_t W_ih^T + b_ih + b_hh for every t at once, written where h_t will live
@@ -487,7 +491,7 @@ class _RNNLayer(Function):
         xp = array_module(grad)
         T, N, H = out.shape
         reverse = ctx.reverse
-        deriv = xp.empty_like(out)  # dh_t / da_t for all steps at once, from the outputs
+        deriv = _scratch("rnn dh/da", out.shape, out.dtype, out)  # dh_t / da_t, all steps at once
         if ctx.relu:
             xp.greater(out, 0, out=deriv)  # relu'(a) = 1 where h > 0
         else:
@@ -528,11 +532,13 @@ class _LSTMLayer(Function):
         shift = (1 - half) * (half != 1)  # 1/2 for i, f, o, 0 for g
         x2 = _as_rows(xp, x)
         bias = None if b_ih is None else b_ih + b_hh
-        gates = _input_projection(xp, x2, w_ih, bias, half).reshape(T, N, 4 * H)
+        # Memory reused from earlier calls once they are done with it (no page faults)
+        gates = recycled("lstm gates", (T * N, 4 * H), dtype, x)
+        gates = _input_projection(xp, x2, w_ih, bias, half, out=gates).reshape(T, N, 4 * H)
         w_hh_t = _scaled_transpose(xp, w_hh, half)  # (H, 4H)
-        hbuf, first = _hidden_buffer(xp, T, N, H, dtype, h0, reverse, extra=1)
-        cbuf, cfirst = _hidden_buffer(xp, T, N, H, dtype, c0, reverse)
-        tanh_c = xp.empty((T, N, H), dtype=dtype)
+        hbuf, first = _hidden_buffer(xp, T, N, H, dtype, h0, reverse, extra=1, name="lstm h")
+        cbuf, cfirst = _hidden_buffer(xp, T, N, H, dtype, c0, reverse, name="lstm c")
+        tanh_c = recycled("lstm tanh c", (T, N, H), dtype, x)
         tmp = xp.empty((N, 4 * H), dtype=dtype)
         ig = xp.empty((N, H), dtype=dtype)
         step = 1 if reverse else -1
@@ -578,16 +584,16 @@ class _LSTMLayer(Function):
         #   d c    += dh * o * (1 - tanh_c^2)
         cprev = _prev_view(cbuf, cfirst, T, reverse)
         i, f, g, o = (gates[..., k * H : (k + 1) * H] for k in range(4))
-        dgates = xp.empty_like(gates)
+        dgates = _scratch("lstm d gates", gates.shape, gates.dtype, gates)
         d_i, d_f, d_g, d_o = (dgates[..., k * H : (k + 1) * H] for k in range(4))
-        for sig, other, out in ((i, g, d_i), (f, cprev, d_f), (o, tanh_c, d_o)):
-            xp.multiply(sig, sig, out=out)
-            xp.subtract(sig, out, out=out)
-            out *= other
+        xp.multiply(gates, gates, out=dgates)
+        xp.subtract(gates, dgates, out=dgates)  # s(1 - s) for all gates; g is redone below
         xp.multiply(g, g, out=d_g)
-        xp.subtract(1, d_g, out=d_g)
-        d_g *= i
-        dc_from_h = xp.multiply(tanh_c, tanh_c)
+        xp.subtract(1, d_g, out=d_g)  # 1 - g^2
+        for out, other in ((d_i, g), (d_f, cprev), (d_g, i), (d_o, tanh_c)):
+            out *= other
+        dc_from_h = _scratch("lstm dc from h", tanh_c.shape, tanh_c.dtype, tanh_c)
+        xp.multiply(tanh_c, tanh_c, out=dc_from_h)
         xp.subtract(1, dc_from_h, out=dc_from_h)
         dc_from_h *= o
         dgates4 = dgates.reshape(T, N, 4, H)
@@ -623,11 +629,13 @@ class _GRULayer(Function):
         if b_ih is not None:  # b_hr and b_hz join the input projection; b_hn stays with h
             bias = b_ih.copy()
             bias[: 2 * H] += b_hh[: 2 * H]
-        gi = _input_projection(xp, x2, w_ih, bias, half).reshape(T, N, 3 * H)
+        # Memory reused from earlier calls once they are done with it (no page faults)
+        gi = recycled("gru gi", (T * N, 3 * H), dtype, x)
+        gi = _input_projection(xp, x2, w_ih, bias, half, out=gi).reshape(T, N, 3 * H)
         w_hh_t = _scaled_transpose(xp, w_hh, half)  # (H, 3H)
         b_hn = None if b_hh is None else b_hh[2 * H :]
-        hbuf, first = _hidden_buffer(xp, T, N, H, dtype, h0, reverse)
-        gh_all = xp.empty((T, N, 3 * H), dtype=dtype)  # [r, z, W_hn h + b_hn] at every step
+        hbuf, first = _hidden_buffer(xp, T, N, H, dtype, h0, reverse, name="gru h")
+        gh_all = recycled("gru gh", (T, N, 3 * H), dtype, x)  # [r, z, W_hn h + b_hn] each step
         tmp = xp.empty((N, H), dtype=dtype)
         step = 1 if reverse else -1
         steps = range(T - 1, -1, -1) if reverse else range(T)
@@ -666,11 +674,13 @@ class _GRULayer(Function):
         r, z, ghn = gh_all[..., :H], gh_all[..., H : 2 * H], gh_all[..., 2 * H :]
         hprev = _prev_view(hbuf, first, T, reverse)
         # What does not depend on the incoming gradient, for all steps at once:
-        dn_factor = xp.multiply(n, n)  # d n_pre / d h' = (1 - z) * (1 - n^2)
+        dn_factor = _scratch("gru dn", n.shape, n.dtype, n)  # d n_pre / d h' = (1 - z)(1 - n^2)
+        xp.multiply(n, n, out=dn_factor)
         xp.subtract(1, dn_factor, out=dn_factor)
-        scratch = xp.subtract(1, z)
+        scratch = xp.subtract(1, z, out=_scratch("gru scratch", z.shape, z.dtype, z))
         dn_factor *= scratch
-        dz_factor = xp.multiply(z, z)  # d z_pre / d h' = (h - n) * z(1 - z)
+        dz_factor = _scratch("gru dz", z.shape, z.dtype, z)  # d z_pre / d h' = (h - n) z(1 - z)
+        xp.multiply(z, z, out=dz_factor)
         xp.subtract(z, dz_factor, out=dz_factor)
         xp.subtract(hprev, n, out=scratch)
         dz_factor *= scratch
@@ -678,8 +688,8 @@ class _GRULayer(Function):
         xp.multiply(r, r, out=dr_factor)
         xp.subtract(r, dr_factor, out=dr_factor)
         dr_factor *= ghn
-        dgh = xp.empty((T, N, 3 * H), dtype=grad.dtype)  # gradient of W_hh h + b_hh
-        dgi_n = xp.empty((T, N, H), dtype=grad.dtype)  # gradient of W_in x + b_in
+        dgh = _scratch("gru dgh", (T, N, 3 * H), grad.dtype, grad)  # gradient of W_hh h + b_hh
+        dgi_n = _scratch("gru dgi_n", (T, N, H), grad.dtype, grad)  # gradient of W_in x + b_in
         dh = xp.zeros((N, H), dtype=grad.dtype)
         tmp = xp.empty((N, H), dtype=grad.dtype)
         steps = range(T) if reverse else range(T - 1, -1, -1)
