@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from nnlib.gradcheck import gradcheck
 from nnlib.nn.flatten import Unflatten
 from nnlib.nn.fold import (
+    _batch_to_front,
     _channels_first,
     _channels_last,
     _col2im,
@@ -128,6 +129,22 @@ def test_channels_last_round_trip_with_padding():
     assert padded.shape == (3, 7, 8, 2)
     assert (padded[:, 0] == -1).all() and (padded[:, :, 5:] == -1).all()
     np.testing.assert_array_equal(_channels_first(padded, (1, 2, 0, 3)), x)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    shape=st.lists(st.integers(0, 9), min_size=2, max_size=4),
+    crop=st.booleans(),
+    dtype=st.sampled_from([np.float32, np.float64]),
+)
+def test_batch_to_front_moves_the_last_axis_first(shape, crop, dtype):
+    """Blocked copies, for contiguous arrays and for views, equal one transposing copy."""
+    x = np.arange(np.prod(shape), dtype=dtype).reshape(shape)
+    if crop:  # a view that is not contiguous, as _channels_first passes
+        x = x[:, 1:]
+    moved = _batch_to_front(x)
+    np.testing.assert_array_equal(moved, np.moveaxis(x, -1, 0))
+    assert moved.flags.c_contiguous and not np.shares_memory(moved, x)
 
 
 def test_unfold_and_fold_errors():
