@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np  # noqa: E402
 import run  # noqa: E402
 import torch  # noqa: E402
-from run import Result, _check_close, compare  # noqa: E402
+from run import Result, _check_close, compare, training_step  # noqa: E402
 
 import nnlib  # noqa: E402
 import nnlib.nn.functional as F  # noqa: E402
@@ -134,20 +134,8 @@ def bench_cnn_step(rng: np.random.Generator, budget_s: float) -> Result:
     y = rng.integers(0, 10, size=64)
     xo, yo = nnlib.tensor(x), nnlib.tensor(y)
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
-
-    def ours_step():
-        ours_opt.zero_grad()
-        loss = F.cross_entropy(ours(xo), yo)
-        loss.backward()
-        ours_opt.step()
-        return loss
-
-    def theirs_step():
-        theirs_opt.zero_grad()
-        loss = TF.cross_entropy(theirs(xt), yt)
-        loss.backward()
-        theirs_opt.step()
-        return loss
+    ours_step = training_step(ours, ours_opt, F.cross_entropy, xo, yo)
+    theirs_step = training_step(theirs, theirs_opt, TF.cross_entropy, xt, yt)
 
     _check_close("CNN step (loss)", ours_step()._array, theirs_step())
     _check_close("CNN step (weights)", ours[0].weight._array, theirs[0].weight)

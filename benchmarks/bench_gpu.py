@@ -40,6 +40,7 @@ from nnlib.interop import copy_parameters  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the other benchmark scripts
 from bench_conv import lenet  # noqa: E402
+from run import mlp, training_step  # noqa: E402
 
 #: task -> target ratio nnlib / torch (issue 12).
 TARGETS = {"MLP train step": 1.5, "conv2d fwd+bwd": 3.0, "LSTM fwd+bwd": 3.0}
@@ -72,17 +73,7 @@ def mlp_task(rng: np.random.Generator, torch_device: str):
     """784-256-256-10 MLP, batch 512, float32: forward, cross-entropy, backward, SGD step."""
     x = rng.standard_normal((512, 784)).astype(np.float32)
     y = rng.integers(0, 10, 512)
-
-    def model(library):
-        return library.Sequential(
-            library.Linear(784, 256),
-            library.ReLU(),
-            library.Linear(256, 256),
-            library.ReLU(),
-            library.Linear(256, 10),
-        )
-
-    ours, theirs = model(nn), model(torch.nn)
+    ours, theirs = mlp(nn), mlp(torch.nn)
     copy_parameters(theirs, ours)
     ours.cuda()
     theirs.to(torch_device)
@@ -90,21 +81,8 @@ def mlp_task(rng: np.random.Generator, torch_device: str):
     xt, yt = torch.tensor(x, device=torch_device), torch.tensor(y, device=torch_device)
     opt_o = optim.SGD(ours.parameters(), lr=0.01)
     opt_t = torch.optim.SGD(theirs.parameters(), lr=0.01)
-
-    def step_o():
-        opt_o.zero_grad()
-        loss = F.cross_entropy(ours(xo), yo)
-        loss.backward()
-        opt_o.step()
-        return loss
-
-    def step_t():
-        opt_t.zero_grad()
-        loss = torch.nn.functional.cross_entropy(theirs(xt), yt)
-        loss.backward()
-        opt_t.step()
-        return loss
-
+    step_o = training_step(ours, opt_o, F.cross_entropy, xo, yo)
+    step_t = training_step(theirs, opt_t, torch.nn.functional.cross_entropy, xt, yt)
     return step_o, step_t
 
 
@@ -165,15 +143,7 @@ def cnn_step(device: str, rng: np.random.Generator) -> Callable[[], object]:
     x = nnlib.tensor(rng.standard_normal((64, 1, 16, 16)).astype(np.float32), device=device)
     y = nnlib.tensor(rng.integers(0, 10, 64), device=device)
     optimizer = optim.Adam(model.parameters(), lr=1e-3)
-
-    def step():
-        optimizer.zero_grad()
-        loss = F.cross_entropy(model(x), y)
-        loss.backward()
-        optimizer.step()
-        return loss
-
-    return step
+    return training_step(model, optimizer, F.cross_entropy, x, y)
 
 
 def _agree(ours: object, theirs: object, name: str) -> None:

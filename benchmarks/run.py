@@ -129,19 +129,37 @@ def _check_close(what: str, ours: np.ndarray, theirs: torch.Tensor, tol: float =
 
 
 # ------------------------------------------------------------------------------ tasks
-def _mlp_pair() -> tuple[nn.Module, torch.nn.Module]:
-    """The 784-256-256-10 MLP in both libraries, with the same initial weights."""
+def mlp(library: Any) -> Any:
+    """The 784-256-256-10 MLP in ``library`` (``nnlib.nn`` or ``torch.nn``)."""
     a, b, c, d = SIZES
-    ours = nn.Sequential(nn.Linear(a, b), nn.ReLU(), nn.Linear(b, c), nn.ReLU(), nn.Linear(c, d))
-    theirs = torch.nn.Sequential(
-        torch.nn.Linear(a, b),
-        torch.nn.ReLU(),
-        torch.nn.Linear(b, c),
-        torch.nn.ReLU(),
-        torch.nn.Linear(c, d),
+    return library.Sequential(
+        library.Linear(a, b),
+        library.ReLU(),
+        library.Linear(b, c),
+        library.ReLU(),
+        library.Linear(c, d),
     )
+
+
+def _mlp_pair() -> tuple[nn.Module, torch.nn.Module]:
+    """The MLP in both libraries, with the same initial weights."""
+    ours, theirs = mlp(nn), mlp(torch.nn)
     copy_parameters(ours, theirs)
     return ours, theirs
+
+
+def training_step(model: Any, optimizer: Any, loss_fn: Any, x: Any, y: Any) -> Callable[[], Any]:
+    """One training step on ``(x, y)`` as a call that returns the loss: zero_grad, forward,
+    loss, backward, optimizer step. The same code serves nnlib and torch objects."""
+
+    def step():
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    return step
 
 
 def _batch(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -191,24 +209,11 @@ def bench_mlp_step(rng: np.random.Generator, budget_s: float) -> Result:
     by_hand_params = [p._array.copy() for p in ours.parameters()]
     ours_opt = optim.SGD(ours.parameters(), lr=LR)
     theirs_opt = torch.optim.SGD(theirs.parameters(), lr=LR)
-    ours_loss_fn, theirs_loss_fn = nn.CrossEntropyLoss(), torch.nn.CrossEntropyLoss()
     x, y = _batch(rng)
     xo, yo = nnlib.tensor(x), nnlib.tensor(y)
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
-
-    def ours_step():
-        ours_opt.zero_grad()
-        loss = ours_loss_fn(ours(xo), yo)
-        loss.backward()
-        ours_opt.step()
-        return loss
-
-    def theirs_step():
-        theirs_opt.zero_grad()
-        loss = theirs_loss_fn(theirs(xt), yt)
-        loss.backward()
-        theirs_opt.step()
-        return loss
+    ours_step = training_step(ours, ours_opt, nn.CrossEntropyLoss(), xo, yo)
+    theirs_step = training_step(theirs, theirs_opt, torch.nn.CrossEntropyLoss(), xt, yt)
 
     def by_hand():
         return numpy_mlp_step(by_hand_params, x, y)
