@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from nnlib.autograd import no_grad
-from nnlib.backend import CPU, Device, is_array, move
+from nnlib.backend import CPU, Device, move
 from nnlib.data.dataloader import DataLoader
 from nnlib.data.dataset import TensorDataset
 from nnlib.nn.activation import ReLU
@@ -37,19 +37,14 @@ from nnlib.nn.module import Module
 from nnlib.ops.softmax import softmax
 from nnlib.optim.adam import Adam
 from nnlib.random import manual_seed
-from nnlib.tensor import Tensor, from_numpy
+from nnlib.tensor import Tensor, _array_of, from_numpy
 
 __all__ = ["SampleScore", "classifier_score", "train_digit_classifier"]
 
 
 def _flat(where: str, images: Any, dtype: Any) -> Any:
     """Images ``(N, ...)`` as an array ``(N, D)`` of ``dtype``, on the device they are on."""
-    if isinstance(images, Tensor):
-        array = images._array
-    elif is_array(images):
-        array = images
-    else:
-        array = np.asarray(images)
+    array = _array_of(images)
     if array.ndim < 2:
         raise ValueError(f"{where}: images must have shape (N, H, W) or (N, D), got {array.shape}")
     return array.reshape(len(array), -1).astype(dtype, copy=False)
@@ -96,11 +91,7 @@ def train_digit_classifier(
         The trained classifier, in evaluation mode; it outputs logits.
     """
     x = _flat("train_digit_classifier", images, np.dtype(dtype))
-    if isinstance(labels, Tensor):
-        y = labels._array
-    else:
-        y = labels if is_array(labels) else np.asarray(labels)
-    y = y.astype(np.int64)
+    y = _array_of(labels).astype(np.int64)
     classes = int(y.max()) + 1
     if model is None:
         manual_seed(seed)

@@ -1629,6 +1629,14 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return _tensor_from_array(array)
 
 
+def _array_of(data: Any) -> Any:
+    """The array behind ``data``, copying nothing that need not be copied: a tensor's own
+    array, a NumPy or GPU array itself, anything else (lists, numbers) through ``np.asarray``."""
+    if isinstance(data, Tensor):
+        return data._array
+    return data if is_array(data) else np.asarray(data)
+
+
 def _leaf(array: Any, requires_grad: builtins.bool) -> Tensor:
     """A new leaf tensor of ``array``, on the array's own device."""
     if requires_grad:

@@ -33,7 +33,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from nnlib.autograd import no_grad
-from nnlib.backend import CPU, is_array, move
+from nnlib.backend import CPU, move
 from nnlib.data.dataloader import DataLoader
 from nnlib.data.dataset import TensorDataset
 from nnlib.distributions.independent import Independent
@@ -47,7 +47,7 @@ from nnlib.ops.elementwise import sigmoid
 from nnlib.ops.reduction import logsumexp
 from nnlib.ops.shape import cat
 from nnlib.optim.adam import Adam
-from nnlib.tensor import Tensor, float64, from_numpy, randn, zeros
+from nnlib.tensor import Tensor, _array_of, float64, from_numpy, randn, zeros
 
 __all__ = [
     "LIKELIHOODS",
@@ -234,12 +234,7 @@ def _as_float_tensor(where: str, data: Any, model: VAE) -> Tensor:
     Host data is copied to a GPU once, here; on the CPU a NumPy array is shared, not copied.
     """
     weight = model.fc_mu.weight
-    if isinstance(data, Tensor):
-        array = data._array
-    elif is_array(data):
-        array = data
-    else:
-        array = np.asarray(data)
+    array = _array_of(data)
     if array.ndim < 2:
         raise ValueError(
             f"{where}: data must have shape (N, D) (flattened images), got {array.shape}"
