@@ -103,7 +103,6 @@ def recycled(name: str, shape: tuple, dtype: Any, like: Any) -> Any:
     blocks = _kept("recycled").setdefault(name, [])
     counts = _reference_counts(blocks)
     free = [block for block, count in zip(blocks, counts, strict=True) if count == _ONLY_IN_LIST]
-    del counts
     fitting = [block for block in free if block.size >= nbytes]
     if fitting:
         return _view(min(fitting, key=len), shape, dtype)

@@ -333,15 +333,15 @@ class GRUCell(RNNCellBase):
 # weight gradient of W_hh is then one matrix product over all steps.
 
 
-def _hidden_buffer(xp, T: int, N: int, H: int, dtype, h0, reverse: bool, extra: int = 0, name=None):
+def _hidden_buffer(name: str, T: int, N: int, H: int, dtype, h0, reverse: bool, extra: int = 0):
     """A ``(T + 1 + extra, N, H)`` buffer with ``h0`` in place; see the layout above.
 
     Returns ``(buf, first)`` where ``h_t`` lives at ``buf[first + t]`` and the previous
     hidden state of time ``t`` at ``buf[first + t - 1]`` (forward) or ``buf[first + t + 1]``.
-    With a ``name``, the memory is :func:`~nnlib.buffers.recycled`.
+    Its memory is :func:`~nnlib.buffers.recycled` under ``name``.
     """
     shape = (T + 1 + extra, N, H)
-    buf = xp.empty(shape, dtype=dtype) if name is None else recycled(name, shape, dtype, h0)
+    buf = recycled(name, shape, dtype, h0)
     if reverse:
         first = extra
         buf[first + T] = h0
@@ -464,7 +464,7 @@ class _RNNLayer(Function):
         T, N, _ = x.shape
         H = w_hh.shape[1]
         x2 = _as_rows(xp, x)
-        buf, first = _hidden_buffer(xp, T, N, H, x.dtype, h0, reverse, name="rnn h")
+        buf, first = _hidden_buffer("rnn h", T, N, H, x.dtype, h0, reverse)
         out = buf[first : first + T]
         bias = None if b_ih is None else b_ih + b_hh
         # a_t = x_t W_ih^T + b_ih + b_hh for every t at once, written where h_t will live
@@ -536,8 +536,8 @@ class _LSTMLayer(Function):
         gates = recycled("lstm gates", (T * N, 4 * H), dtype, x)
         gates = _input_projection(xp, x2, w_ih, bias, half, out=gates).reshape(T, N, 4 * H)
         w_hh_t = _scaled_transpose(xp, w_hh, half)  # (H, 4H)
-        hbuf, first = _hidden_buffer(xp, T, N, H, dtype, h0, reverse, extra=1, name="lstm h")
-        cbuf, cfirst = _hidden_buffer(xp, T, N, H, dtype, c0, reverse, name="lstm c")
+        hbuf, first = _hidden_buffer("lstm h", T, N, H, dtype, h0, reverse, extra=1)
+        cbuf, cfirst = _hidden_buffer("lstm c", T, N, H, dtype, c0, reverse)
         tanh_c = recycled("lstm tanh c", (T, N, H), dtype, x)
         tmp = xp.empty((N, 4 * H), dtype=dtype)
         ig = xp.empty((N, H), dtype=dtype)
@@ -634,7 +634,7 @@ class _GRULayer(Function):
         gi = _input_projection(xp, x2, w_ih, bias, half, out=gi).reshape(T, N, 3 * H)
         w_hh_t = _scaled_transpose(xp, w_hh, half)  # (H, 3H)
         b_hn = None if b_hh is None else b_hh[2 * H :]
-        hbuf, first = _hidden_buffer(xp, T, N, H, dtype, h0, reverse, name="gru h")
+        hbuf, first = _hidden_buffer("gru h", T, N, H, dtype, h0, reverse)
         gh_all = recycled("gru gh", (T, N, 3 * H), dtype, x)  # [r, z, W_hn h + b_hn] each step
         tmp = xp.empty((N, H), dtype=dtype)
         step = 1 if reverse else -1
